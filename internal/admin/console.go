@@ -1,0 +1,361 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"unionhall/internal/auth"
+	"unionhall/internal/db"
+	"unionhall/internal/jobs"
+	"unionhall/internal/mail"
+	"unionhall/internal/seal"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps is what the console needs. DB, Keys and Auth are required.
+type Deps struct {
+	DB   *db.DB
+	Keys *seal.Keyring
+	// Auth checks sessions (its Middleware guards every console route) and
+	// lists accounts for the representatives page.
+	Auth *auth.Service
+	// Queue carries "re-send verification" to internal/membership's job.
+	Queue *jobs.Queue
+	// Outbox sends emails to members (*mail.Outbox).
+	Outbox Outbox
+	// Events is the events feature's store (*events.Service); nil leaves
+	// the events pages answering "not set up".
+	Events EventStore
+	// FeeInfo returns the fee information for a language, the {fee_info}
+	// of member emails (from settings); nil leaves it empty.
+	FeeInfo func(lang string) string
+	// Location is the time zone times are shown in (default Europe/Prague).
+	Location *time.Location
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Outbox queues an email inside the caller's transaction (*mail.Outbox).
+type Outbox interface {
+	Enqueue(ctx context.Context, tx *sql.Tx, m mail.Message) error
+}
+
+// Console is the administration console under /admin/.
+type Console struct {
+	d      Deps
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	static fs.FS
+	search searchCache
+	actors actorCache
+}
+
+// New builds the console.
+func New(d Deps) *Console {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Location == nil {
+		loc, err := time.LoadLocation("Europe/Prague")
+		if err != nil {
+			loc = time.UTC
+		}
+		d.Location = loc
+	}
+	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"when": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return "—"
+				}
+				return v.In(d.Location).Format("2006-01-02 15:04")
+			case *time.Time:
+				if v == nil {
+					return "—"
+				}
+				return v.In(d.Location).Format("2006-01-02 15:04")
+			}
+			return ""
+		},
+		"has":  func(list []string, s string) bool { return contains(list, s) },
+		"who":  c.actorName,
+		"join": strings.Join,
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "templates/")
+		if base == "layout.html" {
+			continue
+		}
+		c.pages[base] = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
+	}
+	c.static, _ = fs.Sub(staticFS, "static")
+	return c
+}
+
+// Route is one console route: every route names the permission it needs.
+// The route-by-role test walks this table, so a route cannot be added
+// without a permission being declared and tested.
+type Route struct {
+	Method, Pattern, Perm string
+	Handler               func(c *Console, w http.ResponseWriter, r *http.Request, a *auth.Account)
+}
+
+// Routes is the console's route table.
+var Routes = []Route{
+	{"GET", "/admin/{$}", auth.SignedIn, (*Console).dashboard},
+
+	{"GET", "/admin/applications", auth.ListApplications, (*Console).applications},
+	{"GET", "/admin/applications/{id}", auth.ViewApplication, (*Console).application},
+	{"GET", "/admin/applications/{id}/signature", auth.ViewApplication, (*Console).applicationFile},
+	{"GET", "/admin/applications/{id}/pdf", auth.ViewApplication, (*Console).applicationFile},
+	{"POST", "/admin/applications/{id}/verify", auth.ResolveApplications, (*Console).applicationAction},
+	{"POST", "/admin/applications/{id}/resend", auth.ResolveApplications, (*Console).applicationAction},
+	{"POST", "/admin/applications/{id}/reject", auth.ResolveApplications, (*Console).applicationAction},
+	{"POST", "/admin/applications/{id}/invalidate", auth.ResolveApplications, (*Console).applicationAction},
+	{"POST", "/admin/applications/{id}/reevaluate", auth.ResolveApplications, (*Console).applicationAction},
+	{"POST", "/admin/applications/{id}/accept", auth.ResolveApplications, (*Console).applicationAccept},
+	{"POST", "/admin/applications/{id}/delete", auth.SuperPowers, (*Console).applicationAction},
+	{"POST", "/admin/applications/{id}/notes", auth.ResolveApplications, (*Console).applicationNote},
+
+	{"GET", "/admin/members", auth.ListMembers, (*Console).members},
+	{"POST", "/admin/members", auth.ListMembers, (*Console).members},
+	{"GET", "/admin/members/new", auth.ManageMembers, (*Console).memberNewForm},
+	{"POST", "/admin/members/new", auth.ManageMembers, (*Console).memberCreate},
+	{"GET", "/admin/members/{id}", auth.ViewMember, (*Console).member},
+	{"POST", "/admin/members/{id}/edit", auth.ManageMembers, (*Console).memberEdit},
+	{"POST", "/admin/members/{id}/onboarded", auth.ManageMembers, (*Console).memberAction},
+	{"POST", "/admin/members/{id}/leave", auth.ManageMembers, (*Console).memberAction},
+	{"POST", "/admin/members/{id}/workplaces", auth.ManageMembers, (*Console).memberAction},
+	{"POST", "/admin/members/{id}/occupations", auth.ManageMembers, (*Console).memberAction},
+	{"POST", "/admin/members/{id}/notes", auth.ManageMembers, (*Console).memberAction},
+
+	{"GET", "/admin/workplaces", auth.ListWorkplaces, (*Console).workplaces},
+	{"POST", "/admin/workplaces", auth.ManageWorkplaces, (*Console).workplaceSave},
+	{"GET", "/admin/workplaces/{id}", auth.ListWorkplaces, (*Console).workplace},
+	{"POST", "/admin/workplaces/{id}", auth.ManageWorkplaces, (*Console).workplaceSave},
+	{"POST", "/admin/workplaces/{id}/representatives", auth.ManageWorkplaces, (*Console).workplaceRep},
+	{"POST", "/admin/workplaces/{id}/newsletter", auth.ManageMembers, (*Console).workplaceNewsletter},
+
+	{"POST", "/admin/members/{id}/email", auth.ManageMembers, (*Console).memberEmail},
+
+	{"GET", "/admin/emails", auth.ManageMembers, (*Console).emails},
+	{"GET", "/admin/emails/{name}/{lang}", auth.ManageMembers, (*Console).emailForm},
+	{"POST", "/admin/emails/{name}/{lang}", auth.ManageMembers, (*Console).emailSave},
+
+	{"GET", "/admin/export", auth.ManageMembers, (*Console).exportForm},
+	{"POST", "/admin/export", auth.ManageMembers, (*Console).exportMembers},
+
+	{"GET", "/admin/events", auth.ListEvents, (*Console).eventsList},
+	{"GET", "/admin/events/{id}", auth.ListEvents, (*Console).eventPage},
+	{"GET", "/admin/events/{id}/door", auth.ListEvents, (*Console).eventDoor},
+	{"POST", "/admin/events/{id}/door", auth.ListEvents, (*Console).eventDoor},
+	{"POST", "/admin/events/{id}/checkin", auth.ListEvents, (*Console).eventCheckIn},
+	{"POST", "/admin/events/{id}/export", auth.ListEvents, (*Console).eventExport},
+	{"POST", "/admin/events/{id}/close", auth.ManageEvents, (*Console).eventClose},
+	{"POST", "/admin/events/{id}/message", auth.ManageEvents, (*Console).eventMessage},
+
+	{"GET", "/admin/audit", auth.SuperPowers, (*Console).auditPage},
+
+	{"GET", "/admin/accounts", auth.SuperPowers, (*Console).accounts},
+	{"POST", "/admin/accounts", auth.SuperPowers, (*Console).accountInvite},
+	{"POST", "/admin/accounts/{id}/roles", auth.SuperPowers, (*Console).accountRoles},
+	{"POST", "/admin/accounts/{id}/disable", auth.SuperPowers, (*Console).accountDisable},
+}
+
+// Register adds the console to mux: the route table, each behind the
+// session middleware and its permission check, and the console's style
+// sheet (public: it holds nothing personal, and the login page uses it).
+func (c *Console) Register(mux *http.ServeMux) {
+	for _, rt := range Routes {
+		mux.Handle(rt.Method+" "+rt.Pattern, c.d.Auth.Middleware(c.guard(rt)))
+	}
+	mux.HandleFunc("GET /admin/static/{file}", c.handleStatic)
+}
+
+// maxForm bounds console form bodies.
+const maxForm = 64 << 10
+
+// guard checks the route's permission against the signed-in account.
+func (c *Console) guard(rt Route) http.Handler {
+	if rt.Perm == "" {
+		panic("admin: route " + rt.Pattern + " has no permission")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := auth.FromContext(r.Context())
+		if !a.Can(rt.Perm) {
+			c.fail(w, r, a, http.StatusForbidden, "You do not have permission for this page.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if err := r.ParseForm(); err != nil {
+				c.fail(w, r, a, http.StatusBadRequest, "The form could not be read (it may be too large).")
+				return
+			}
+		}
+		rt.Handler(c, w, r, a)
+	})
+}
+
+func (c *Console) handleStatic(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	b, err := fs.ReadFile(c.static, name)
+	if err != nil || strings.Contains(name, "/") {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.HasSuffix(name, ".css") {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(b)
+}
+
+// navItem is a link in the console's navigation.
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// view is what every page template gets.
+type view struct {
+	Title   string
+	Account *auth.Account
+	Nav     []navItem
+	Flash   string
+	Error   string
+	Data    any
+}
+
+func (c *Console) nav(a *auth.Account, path string) []navItem {
+	var out []navItem
+	add := func(perm, href, label string) {
+		if a.Can(perm) {
+			cur := path == href || (href != "/admin/" && strings.HasPrefix(path, href))
+			out = append(out, navItem{href, label, cur})
+		}
+	}
+	add(auth.SignedIn, "/admin/", "Dashboard")
+	add(auth.ListApplications, "/admin/applications", "Applications")
+	add(auth.ListMembers, "/admin/members", "Members")
+	add(auth.ListWorkplaces, "/admin/workplaces", "Workplaces")
+	add(auth.ListEvents, "/admin/events", "Events")
+	add(auth.ManageMembers, "/admin/emails", "Emails")
+	add(auth.ManageMembers, "/admin/export", "Export")
+	add(auth.SuperPowers, "/admin/accounts", "Accounts")
+	add(auth.SuperPowers, "/admin/audit", "Audit trail")
+	return out
+}
+
+// flashes are the messages a redirect after a POST may show; the URL
+// carries only their code, never personal data.
+var flashes = map[string]string{
+	"verify": "The application is confirmed and waits in processing.", "resend": "The verification email will be sent again.",
+	"reject": "The application is rejected.", "invalidate": "The application is marked invalid.",
+	"reevaluate": "The application is back in the queue.", "delete": "The application was deleted for good.",
+	"accept": "The application is accepted and the member created.", "note": "The note is saved.",
+	"saved": "Saved.", "onboarded": "Onboarding is marked finished.", "leave": "Leaving is recorded.",
+	"workplaces": "The workplaces are saved.", "occupations": "The occupation is added.", "notes": "The note is saved.",
+	"created": "Created.", "rep": "Representatives updated.", "sent": "The email is queued and will be sent shortly.",
+	"reset": "The default text applies again.", "invited": "The account is created and a sign-in link is on its way.",
+	"roles": "The roles are saved.", "disabled": "The account is disabled and signed out everywhere.",
+}
+
+func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any) {
+	t, ok := c.pages[page]
+	if !ok {
+		panic("admin: no template " + page)
+	}
+	v := view{Title: title, Account: a, Nav: c.nav(a, r.URL.Path), Flash: flashes[r.URL.Query().Get("done")], Data: data}
+	if e, ok := data.(errorData); ok {
+		v.Error = e.Message
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		c.log.Error("render console page", "page", page, "err", err)
+		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprint(w, b.String())
+}
+
+type errorData struct{ Message string }
+
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, msg string) {
+	c.render(w, r, a, status, "error.html", http.StatusText(status), errorData{Message: msg})
+}
+
+// failErr maps an error to a clear answer; unknown errors are logged (they
+// carry ids, never personal data) and shown as a generic failure.
+func (c *Console) failErr(w http.ResponseWriter, r *http.Request, a *auth.Account, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		c.fail(w, r, a, http.StatusNotFound, "There is no such record, or you may not see it.")
+	case errors.Is(err, ErrWrongState), errors.Is(err, ErrNumberTaken), errors.Is(err, ErrBadNumber):
+		c.fail(w, r, a, http.StatusConflict, capitalise(err.Error())+".")
+	case errors.Is(err, errNoEmail), errors.Is(err, errBadEmail):
+		c.fail(w, r, a, http.StatusConflict, capitalise(err.Error())+".")
+	case errors.Is(err, auth.ErrExists), errors.Is(err, auth.ErrBadEmail), errors.Is(err, auth.ErrBadRole), errors.Is(err, auth.ErrBadWorkpl):
+		c.fail(w, r, a, http.StatusBadRequest, capitalise(strings.TrimPrefix(err.Error(), "auth: "))+".")
+	case errors.Is(err, auth.ErrNoAccount):
+		c.fail(w, r, a, http.StatusNotFound, "There is no such account.")
+	case errors.Is(err, errEmpty):
+		c.fail(w, r, a, http.StatusBadRequest, "Nothing was chosen.")
+	case errors.Is(err, context.Canceled):
+	default:
+		c.log.Error("console action failed", "path", r.URL.Path, "err", err)
+		c.fail(w, r, a, http.StatusInternalServerError, "Something went wrong; nothing was changed. Please try again.")
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func redirect(w http.ResponseWriter, r *http.Request, to, done string) {
+	if done != "" {
+		to += "?done=" + done
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// lastSegment is the action name at the end of a POST path.
+func lastSegment(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

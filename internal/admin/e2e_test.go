@@ -1,0 +1,155 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"unionhall/internal/admin"
+	"unionhall/internal/auth"
+	"unionhall/internal/browsertest"
+	"unionhall/internal/db"
+	"unionhall/internal/dbtest"
+	"unionhall/internal/jobs"
+	"unionhall/internal/mail"
+	"unionhall/internal/mailtest"
+	"unionhall/internal/seal"
+	"unionhall/internal/web"
+)
+
+func TestMain(m *testing.M) { browsertest.Main(m) }
+
+var linkRE = regexp.MustCompile(`http://[^\s]+/auth/link\?token=[A-Za-z0-9_-]{43}`)
+
+// TestAdministratorAcceptsInBrowser is the intake as a committee member
+// meets it: ask for a sign-in link, open it from the email (real SMTP),
+// press the button, open the processing tab, accept the application and
+// see the new member — every page checked by axe.
+func TestAdministratorAcceptsInBrowser(t *testing.T) {
+	b := browsertest.Start(t)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		smtp := mailtest.Start(t)
+		kr, err := seal.NewKeyring(seal.GenerateKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender, err := mail.NewSMTPSender(mail.SMTPConfig{Host: smtp.Host(), Port: smtp.Port(), TLS: "none", From: "Union <noreply@union.example>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := jobs.New(d, jobs.Options{Logger: dbtest.Logger(), PollInterval: 50 * time.Millisecond})
+		ob := mail.NewOutbox(q, kr, sender)
+		mux := http.NewServeMux()
+		srv := httptest.NewUnstartedServer(web.Stack(mux, dbtest.Logger()))
+		srv.Start()
+		defer srv.Close()
+		a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: ob, BaseURL: srv.URL, Logger: dbtest.Logger()})
+		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger()})
+		a.Register(mux)
+		c.Register(mux)
+		go q.Run(ctx)
+
+		r := &rig{d: d, keys: kr, auth: a, c: c, srv: srv}
+		appID := r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
+		wp, _ := c.SaveWorkplace(context.Background(), super, admin.Workplace{Name: "Depot", ContactEmail: "depot@example.org"})
+		if _, err := a.CreateAccount(context.Background(), "chair@example.org", auth.Roles, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		tab := b.Tab(t)
+		browsertest.Navigate(t, tab, srv.URL+"/admin/")
+		if !strings.HasSuffix(browsertest.Location(t, tab), "/auth/login") {
+			t.Fatalf("anonymous console visit landed on %s", browsertest.Location(t, tab))
+		}
+		browsertest.AssertAxeClean(t, tab, "login")
+		browsertest.Type(t, tab, "#email", "chair@example.org")
+		browsertest.ClickNavigate(t, tab, "button[type=submit]")
+		browsertest.AssertAxeClean(t, tab, "check your email")
+		msgs := smtp.WaitFor(t, 1, 30*time.Second)
+		link := linkRE.FindString(msgs[0].Text)
+		if link == "" || msgs[0].To[0] != "chair@example.org" {
+			t.Fatalf("no sign-in link in %q", msgs[0].Text)
+		}
+		browsertest.Navigate(t, tab, link)
+		browsertest.AssertAxeClean(t, tab, "link page")
+		browsertest.ClickNavigate(t, tab, "#signin")
+		if !strings.HasSuffix(browsertest.Location(t, tab), "/admin/") {
+			t.Fatalf("after sign-in: %s", browsertest.Location(t, tab))
+		}
+		browsertest.AssertAxeClean(t, tab, "dashboard")
+
+		browsertest.ClickNavigate(t, tab, `nav a[href="/admin/applications"]`)
+		if got := browsertest.Text(t, tab, `.tabs a[aria-current]`); !strings.Contains(got, "processing (1)") {
+			t.Fatalf("processing tab: %q", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "applications")
+		browsertest.ClickNavigate(t, tab, `a[href="/admin/applications/`+appID+`"]`)
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "Dvořáková") {
+			t.Fatal("application detail lacks the name")
+		}
+		if w := browsertest.Eval[float64](t, tab, `document.querySelector("img.signature").naturalWidth`); w != 0 {
+			// The fake PNG does not decode; what matters is that it was served.
+			t.Logf("signature width %v", w)
+		}
+		browsertest.AssertAxeClean(t, tab, "application")
+		browsertest.ClickNavigate(t, tab, "#accept")
+		memberURL := browsertest.Location(t, tab)
+		if !strings.Contains(memberURL, "/admin/members/") {
+			t.Fatalf("after accept: %s", memberURL)
+		}
+		if got := browsertest.Text(t, tab, "#number"); got != "1" {
+			t.Fatalf("member number shown: %q", got)
+		}
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "member.create by chair@example.org") {
+			t.Fatal("the timeline does not say who accepted")
+		}
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "Welder") {
+			t.Fatal("occupation history lacks the occupation")
+		}
+		browsertest.AssertAxeClean(t, tab, "member")
+		browsertest.ClickNavigate(t, tab, `nav a[href="/admin/members"]`)
+		if !strings.Contains(browsertest.Text(t, tab, "main table"), "Dvořáková") {
+			t.Fatal("members list lacks the new member")
+		}
+		browsertest.AssertAxeClean(t, tab, "members")
+		browsertest.Navigate(t, tab, memberURL)
+		browsertest.ClickNavigate(t, tab, "#preview-welcome")
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "Vítejte") {
+			t.Fatal("welcome preview lacks the Czech text")
+		}
+		browsertest.AssertAxeClean(t, tab, "welcome preview")
+		browsertest.ClickNavigate(t, tab, "#send-email")
+		if got := smtp.WaitFor(t, 2, 30*time.Second)[1]; got.To[0] != "jana@example.org" || !strings.Contains(got.Text, "číslo je 1") {
+			t.Fatalf("welcome email: to %v, %q", got.To, got.Text)
+		}
+		for _, p := range []string{"/admin/members/new", "/admin/emails", "/admin/emails/welcome/cs", "/admin/workplaces", "/admin/workplaces/" + wp, "/admin/export", "/admin/audit", "/admin/accounts",
+			"/admin/applications?state=accepted", "/admin/applications/" + appID, "/admin/applications/" + db.NewID()} {
+			browsertest.Navigate(t, tab, srv.URL+p)
+			browsertest.AssertAxeClean(t, tab, p)
+		}
+		if !strings.Contains(browsertest.HTML(t, tab), "no such record") {
+			t.Fatal("unknown application did not say so")
+		}
+		// Chromium itself asks its autofill server about forms (refused by
+		// the tab's proxy); nothing the console serves reaches elsewhere.
+		for _, fr := range browsertest.ForeignRequests(tab, "127.0.0.1") {
+			if !strings.Contains(fr, "content-autofill.googleapis.com") {
+				t.Fatalf("console page requested %s", fr)
+			}
+		}
+		// Sign out everywhere; the console is closed again.
+		browsertest.Navigate(t, tab, srv.URL+"/admin/")
+		browsertest.ClickNavigate(t, tab, `form[action="/auth/logout-everywhere"] button`)
+		browsertest.AssertAxeClean(t, tab, "signed out")
+		browsertest.Navigate(t, tab, srv.URL+"/admin/members")
+		if !strings.HasSuffix(browsertest.Location(t, tab), "/auth/login") {
+			t.Fatalf("after sign-out: %s", browsertest.Location(t, tab))
+		}
+	})
+}

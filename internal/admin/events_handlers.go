@@ -1,0 +1,241 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"unionhall/internal/auth"
+	"unionhall/internal/events"
+)
+
+// Flash codes of the events pages; merged into the console's table so a
+// redirect's URL still carries only a code.
+var eventFlashes = map[string]string{
+	"checkedin": "Checked in.", "checkedout": "The check-in is undone.",
+	"closed": "Registration is closed. People can no longer register.", "reopened": "Registration is open again (until its deadline).",
+	"messaged": "The message is queued and will be sent shortly.",
+}
+
+func init() {
+	for k, v := range eventFlashes {
+		flashes[k] = v
+	}
+}
+
+// failEvent maps the events pages' errors to answers.
+func (c *Console) failEvent(w http.ResponseWriter, r *http.Request, a *auth.Account, err error) {
+	switch {
+	case errors.Is(err, errNoEvents):
+		c.fail(w, r, a, http.StatusNotFound, "Events are not set up on this server.")
+	case errors.Is(err, errBadMessage):
+		c.fail(w, r, a, http.StatusBadRequest, capitalise(err.Error())+".")
+	case errors.Is(err, errNoRecipients):
+		c.fail(w, r, a, http.StatusConflict, capitalise(err.Error())+"; nothing was sent.")
+	default:
+		c.failErr(w, r, a, err)
+	}
+}
+
+func (c *Console) eventsList(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	rows, err := c.EventRows(r.Context())
+	if err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	c.render(w, r, a, http.StatusOK, "events.html", "Events", map[string]any{"Rows": rows})
+}
+
+// event loads the event of the URL's {id}, answering 404 itself.
+func (c *Console) event(w http.ResponseWriter, r *http.Request, a *auth.Account) (EventRow, bool) {
+	ev, err := c.LoadEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		c.failEvent(w, r, a, err)
+		return ev, false
+	}
+	return ev, true
+}
+
+type eventData struct {
+	E          EventRow
+	Regs       []Registrant
+	Questions  []string
+	CanManage  bool
+	Audiences  []struct{ Value, Label string }
+	Recipients map[string]int
+	Message    EventMessage
+	CheckedIn  int
+	Query      string
+	Cols       int // columns of the registrants table
+}
+
+func (c *Console) eventPage(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, ok := c.event(w, r, a)
+	if !ok {
+		return
+	}
+	c.renderEvent(w, r, a, ev, EventMessage{Audience: string(events.AudienceAll)})
+}
+
+// renderEvent shows the event page with the message form holding m.
+func (c *Console) renderEvent(w http.ResponseWriter, r *http.Request, a *auth.Account, ev EventRow, m EventMessage) {
+	regs, err := c.EventRegistrants(r.Context(), a, ev)
+	if err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	d := eventData{E: ev, Regs: regs, Questions: ev.Questions(), CanManage: a.Can(auth.ManageEvents), Audiences: messageAudiences,
+		Recipients: recipientCounts(regs), Message: m, Cols: 6 + len(ev.Questions())}
+	c.render(w, r, a, http.StatusOK, "event.html", ev.Title, d)
+}
+
+func recipientCounts(regs []Registrant) map[string]int {
+	m := map[string]int{}
+	for _, x := range messageAudiences {
+		m[x.Value] = recipients(regs, x.Value)
+	}
+	return m
+}
+
+// maxDoorQuery bounds the door page's name filter.
+const maxDoorQuery = 100
+
+// eventDoor is check-in at the door: the confirmed people, by name, each
+// with one large button. A POST filters by name (so a name never lands
+// in a URL).
+func (c *Console) eventDoor(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, ok := c.event(w, r, a)
+	if !ok {
+		return
+	}
+	q := ""
+	if r.Method == http.MethodPost {
+		var ok bool
+		if q, ok = cleanText(r.PostFormValue("q"), maxDoorQuery, false); !ok {
+			c.fail(w, r, a, http.StatusBadRequest, "Search for at most 100 characters, without control characters.")
+			return
+		}
+	}
+	regs, err := c.eventRegistrants(r.Context(), a, ev, "door")
+	if err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	var list []Registrant
+	needle := fold(q)
+	for _, p := range regs {
+		if p.Status != events.StatusConfirmed {
+			continue
+		}
+		if needle != "" && !strings.Contains(fold(p.Name), needle) && !strings.Contains(fold(p.Email), needle) {
+			continue
+		}
+		list = append(list, p)
+	}
+	slices.SortStableFunc(list, func(x, y Registrant) int { return strings.Compare(fold(x.Name), fold(y.Name)) })
+	c.render(w, r, a, http.StatusOK, "event_door.html", "Check-in: "+ev.Title, eventData{E: ev, Regs: list, Query: q, CheckedIn: ev.CheckedIn})
+}
+
+func (c *Console) eventCheckIn(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, ok := c.event(w, r, a)
+	if !ok {
+		return
+	}
+	op := r.PostFormValue("op")
+	if op != "in" && op != "out" {
+		c.fail(w, r, a, http.StatusBadRequest, "Choose check in or undo.")
+		return
+	}
+	reg := r.PostFormValue("reg")
+	if err := c.CheckInRegistrant(r.Context(), a, ev, reg, op == "in"); err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	to := "/admin/events/" + ev.ID + "/door"
+	if r.PostFormValue("back") == "event" {
+		to = "/admin/events/" + ev.ID
+	}
+	done := "checkedin"
+	if op == "out" {
+		done = "checkedout"
+	}
+	// The fragment brings the person's row back into view; it holds the
+	// registration's random id only.
+	http.Redirect(w, r, to+"?done="+done+"#r-"+reg, http.StatusSeeOther)
+}
+
+func (c *Console) eventExport(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, ok := c.event(w, r, a)
+	if !ok {
+		return
+	}
+	var b strings.Builder
+	if err := c.ExportEvent(r.Context(), a, ev, &b); err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="event-registrants.csv"`)
+	w.Write([]byte(b.String()))
+}
+
+func (c *Console) eventClose(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, ok := c.event(w, r, a)
+	if !ok {
+		return
+	}
+	op := r.PostFormValue("op")
+	if op != "close" && op != "reopen" {
+		c.fail(w, r, a, http.StatusBadRequest, "Choose close or reopen.")
+		return
+	}
+	if err := c.SetEventClosed(r.Context(), a, ev, op == "close"); err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	done := "closed"
+	if op == "reopen" {
+		done = "reopened"
+	}
+	redirect(w, r, "/admin/events/"+ev.ID, done)
+}
+
+// eventMessage previews (op=preview) or sends (op=send) a message to the
+// registrants; op=edit goes back to the form with the text kept.
+func (c *Console) eventMessage(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, ok := c.event(w, r, a)
+	if !ok {
+		return
+	}
+	m := EventMessage{Audience: r.PostFormValue("audience"), Subject: r.PostFormValue("subject"), Text: r.PostFormValue("text")}
+	op := r.PostFormValue("op")
+	if op != "preview" && op != "send" && op != "edit" {
+		c.fail(w, r, a, http.StatusBadRequest, "Choose preview, send or change.")
+		return
+	}
+	clean, err := checkMessage(m)
+	if err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	if op == "edit" {
+		c.renderEvent(w, r, a, ev, clean)
+		return
+	}
+	if op == "send" {
+		if _, err := c.SendEventMessage(r.Context(), a, ev, clean); err != nil {
+			c.failEvent(w, r, a, err)
+			return
+		}
+		redirect(w, r, "/admin/events/"+ev.ID, "messaged")
+		return
+	}
+	n, err := c.countRecipients(r.Context(), ev, clean.Audience)
+	if err != nil {
+		c.failEvent(w, r, a, err)
+		return
+	}
+	c.render(w, r, a, http.StatusOK, "event_message.html", "Message preview: "+ev.Title, map[string]any{
+		"E": ev, "M": clean, "AudienceLabel": audienceLabel(clean.Audience), "Count": n})
+}

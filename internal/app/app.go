@@ -1,0 +1,492 @@
+// Package app wires Unionhall together: settings → site content → storage →
+// features → one HTTP server. It is the only package that knows every
+// feature; features know only the shared infrastructure (content, web, db,
+// seal, jobs, mail), so each can be read and tested alone.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"time"
+
+	"unionhall/internal/admin"
+	"unionhall/internal/auth"
+	"unionhall/internal/config"
+	"unionhall/internal/content"
+	"unionhall/internal/db"
+	"unionhall/internal/events"
+	"unionhall/internal/examplesite"
+	"unionhall/internal/jobs"
+	"unionhall/internal/mail"
+	"unionhall/internal/membership"
+	"unionhall/internal/seal"
+	"unionhall/internal/site"
+	"unionhall/internal/web"
+)
+
+// App is a configured, not yet listening, Unionhall.
+type App struct {
+	cfg    config.Config
+	log    *slog.Logger
+	now    func() time.Time
+	Site   *site.Server
+	DB     *db.DB
+	Keys   *seal.Keyring
+	Queue  *jobs.Queue
+	Outbox *mail.Outbox
+	Join   *membership.Service
+	Events *events.Service
+	Auth   *auth.Service
+	Admin  *admin.Console
+	mux    *http.ServeMux
+	closer []func() error
+}
+
+// Options are test seams; production passes the zero value.
+type Options struct {
+	Now func() time.Time
+	// Sender replaces the configured mail sender (tests use an in-process
+	// SMTP server through the real SMTP sender instead, when they can).
+	Sender mail.Sender
+}
+
+// New loads the site and prepares every feature. It fails on anything that
+// would make the server misbehave later (bad settings, a broken site folder).
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{cfg: cfg, log: logger, now: now, mux: http.NewServeMux()}
+
+	s, err := LoadSite(cfg.SiteDir, now())
+	if err != nil {
+		return nil, err
+	}
+	logProblems(logger, s.Problems)
+	releaseLoadGarbage()
+	// Links in pages follow the request's host unless the operator said where
+	// the site really lives.
+	a.Site = site.New(s, site.Options{Logger: logger, Now: now, BaseURL: cfg.PublicURL,
+		// The event page shows the registration button and calendar links;
+		// a.Events exists by the time any request arrives.
+		EventExtra: func(r *http.Request, p *content.Page, now time.Time) template.HTML {
+			return a.Events.EventExtra(r, p, now)
+		},
+		NextChange: func(s *content.Site, now time.Time) time.Time { return a.Events.NextDeadline(s, now) },
+	})
+
+	if err := a.openStorage(ctx, opts); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Join = membership.New(membership.Deps{
+		DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox,
+		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(),
+		Settings: cfg.Join, Now: now, Logger: logger,
+	})
+	a.Join.Register(a.mux)
+	a.Events = events.New(events.Deps{
+		DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox,
+		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), Now: now, Logger: logger,
+	})
+	a.Events.Register(a.mux)
+
+	a.Auth = auth.New(auth.Deps{DB: a.DB, Keys: a.Keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL(),
+		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC)})
+	a.Auth.Register(a.mux)
+	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
+		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
+		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
+		Location: s.Location, Now: now, Logger: logger})
+	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
+
+	if err := a.Events.Sync(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("sync events: %w", err)
+	}
+	// Content decides some URLs: the site's own register section (e.g.
+	// /cs/prihlaska/) shows the join form, and every event with built-in
+	// registration has <event URL>register/ and calendar.ics. Those are
+	// routed here rather than by mux patterns.
+	a.mux.Handle("/", a.Events.Wrap(a.routeContentTypes(a.Site)))
+	return a, nil
+}
+
+// openStorage opens the database (migrating it), the sealing keys, the job
+// queue and the outbox.
+func (a *App) openStorage(ctx context.Context, opts Options) error {
+	d, err := db.Open(ctx, db.Options{DataDir: a.cfg.DataDir, URL: a.cfg.DatabaseURL, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	a.DB = d
+	a.closer = append(a.closer, d.Close)
+	keys, created, err := seal.Load(a.cfg.DataDir, os.Getenv(seal.EnvKey))
+	if err != nil {
+		return fmt.Errorf("sealing key: %w", err)
+	}
+	if created {
+		a.log.Warn("created a new sealing key: back it up, without it the personal data cannot be read", "file", filepath.Join(a.cfg.DataDir, "seal.key"))
+	}
+	a.Keys = keys
+	// As many workers as cores: jobs (PDFs above all) are CPU work, and
+	// more workers than cores only take CPU from the requests being
+	// answered (measured: the join API's p99 under load halves).
+	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0)})
+	sender := opts.Sender
+	if sender == nil {
+		sender, err = a.mailSender()
+		if err != nil {
+			return err
+		}
+	}
+	a.Outbox = mail.NewOutbox(a.Queue, keys, sender)
+	return nil
+}
+
+func (a *App) mailSender() (mail.Sender, error) {
+	c := a.cfg.SMTP
+	if c.Host == "" {
+		dir := filepath.Join(a.cfg.DataDir, "mail")
+		a.log.Info("no SMTP server configured: emails are written as .eml files", "dir", dir)
+		from := c.From
+		if from == "" {
+			from = "Unionhall <unionhall@localhost>"
+		}
+		return &mail.FileSender{Dir: dir, From: from, Logger: a.log}, nil
+	}
+	s, err := mail.NewSMTPSender(mail.SMTPConfig{Host: c.Host, Port: c.Port, TLS: c.TLS, Username: c.Username, Password: c.Password, From: c.From})
+	if err != nil {
+		return nil, fmt.Errorf("smtp: %w", err)
+	}
+	return s, nil
+}
+
+// routeContentTypes sends pages whose type belongs to a feature (the
+// membership application's `register` section) to that feature, and
+// everything else to the public site.
+func (a *App) routeContentTypes(public http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost {
+			s := a.Site.Site()
+			if p := s.PageByURL(r.URL.Path); p != nil && p.Type == "register" && p.Kind == content.KindSection && p.Visible(a.now()) {
+				a.Join.ServeForm(w, r, p.Lang, p)
+				return
+			}
+		}
+		public.ServeHTTP(w, r)
+	})
+}
+
+// Migrate applies the database migrations and returns (`unionhall migrate`).
+func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	d, err := db.Open(ctx, db.Options{DataDir: cfg.DataDir, URL: cfg.DatabaseURL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	return d.Close()
+}
+
+// LoadSite loads the site folder, or the built-in example when dir is empty.
+func LoadSite(dir string, now time.Time) (*content.Site, error) {
+	if dir == "" {
+		fsys, err := examplesite.FS(now)
+		if err != nil {
+			return nil, fmt.Errorf("example site: %w", err)
+		}
+		s, err := content.Load(fsys)
+		if err != nil {
+			return nil, fmt.Errorf("example site: %w", err)
+		}
+		return s, nil
+	}
+	s, err := content.LoadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("site %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+func logProblems(logger *slog.Logger, problems []content.Problem) {
+	for _, p := range problems {
+		level := slog.LevelWarn
+		if p.Severity == content.SevError {
+			level = slog.LevelError
+		}
+		logger.Log(context.Background(), level, "site problem", "file", p.File, "line", p.Line, "message", p.Message)
+	}
+}
+
+// Handler is the whole HTTP surface with its middleware.
+func (a *App) Handler() http.Handler {
+	if !a.cfg.AccessLog {
+		return web.Chain(a.mux, web.Recover(a.log), web.SecurityHeaders, web.CrossOrigin(nil), web.Gzip)
+	}
+	return web.Stack(a.mux, a.log)
+}
+
+// Close releases storage and background work.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closer) - 1; i >= 0; i-- {
+		errs = append(errs, a.closer[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// Start runs the background work until ctx is cancelled: the site folder
+// watcher (or the example site's nightly refresh) and the job queue that
+// sends emails and makes PDFs. Serve calls it; tests call it beside their
+// own httptest server.
+func (a *App) Start(ctx context.Context) {
+	if a.cfg.SiteDir != "" {
+		go content.Watch(ctx, a.cfg.SiteDir, a.cfg.ReloadInterval.Duration,
+			func(s *content.Site) {
+				a.Site.SetSite(s)
+				releaseLoadGarbage()
+				logProblems(a.log, s.Problems)
+				// Registrants hear of moved events; new events get their state.
+				if err := a.Events.Sync(ctx); err != nil {
+					a.log.Error("sync events after reload", "err", err)
+				}
+				a.log.Info("site reloaded", "pages", len(s.Pages))
+			},
+			func(err error) {
+				// Keep serving the last good site; the operator sees why.
+				a.log.Error("site reload failed, keeping the last good site", "err", err)
+			})
+	} else {
+		go a.refreshExample(ctx)
+	}
+	go a.Queue.Run(ctx)
+	go a.Join.RunRetention(ctx, time.Hour)
+	go a.Admin.WarmSearch(ctx)
+	go a.housekeeping(ctx)
+}
+
+// housekeeping deletes expired login links and sessions every hour.
+func (a *App) housekeeping(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// oidcConfig turns the settings into auth's configuration; nil when single
+// sign-on is off.
+func oidcConfig(c config.OIDC) *auth.OIDCConfig {
+	if c.Issuer == "" {
+		return nil
+	}
+	return &auth.OIDCConfig{Name: c.Name, Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		RolesClaim: c.RolesClaim, WorkplacesClaim: c.WorkplacesClaim}
+}
+
+// Serve listens on the configured address until ctx is cancelled, then
+// drains in-flight requests for up to ten seconds.
+func (a *App) Serve(ctx context.Context) error {
+	a.Start(ctx)
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.log.Info("unionhall listening", "url", "http://"+ln.Addr().String()+"/")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// refreshExample rebuilds the built-in example site every night: its event
+// dates are relative to "now" so that it always shows a past, an ongoing and
+// two upcoming events, however long the server runs.
+func (a *App) refreshExample(ctx context.Context) {
+	for {
+		next := examplesite.RefreshAfter(a.now())
+		t := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		s, err := LoadSite("", a.now())
+		if err != nil {
+			a.log.Error("example site refresh failed", "err", err)
+			continue
+		}
+		a.Site.SetSite(s)
+		releaseLoadGarbage()
+		// No events.Sync here: the example's dates move with the calendar on
+		// purpose, and registrants of a demo should not be told every night
+		// that "their" event moved. A restart syncs.
+	}
+}
+
+// releaseLoadGarbage hands the memory used while parsing a site back to the
+// operating system. Loading a large site allocates hundreds of megabytes of
+// short-lived garbage; without this the process would keep that peak as its
+// resident size on a small server, although the loaded site needs a tenth.
+//
+// It then sets the soft memory limit for serving (see servingLimit).
+func releaseLoadGarbage() {
+	own := os.Getenv("GOMEMLIMIT") == "" // else the operator's limit wins
+	if !own {
+		servingLimit.stop()
+	}
+	debug.FreeOSMemory()
+	if own {
+		servingLimit.reset()
+	}
+}
+
+// servingHeadroom is what the memory limit leaves for garbage between
+// collections beyond the live heap and a full response cache. It is a
+// measured trade-off (docs/performance.md): 4 MiB kept the 5,000-page site
+// at 56 MB resident but made the collector run so often under a burst of
+// applications (each PDF allocates ~16 MB) that the join API fell to
+// ~500/s with a p99 over 200 ms; 16 MiB gave ~1,100/s but 67 MB resident.
+// 8 MiB meets both goals, the memory one narrowly (58–60 MB).
+const servingHeadroom = 8 << 20
+
+// servingLimit keeps resident memory near what the process really needs.
+// Go's default pacing (GOGC=100) lets the heap grow to twice the live heap
+// between collections and returns freed memory to the system only slowly;
+// for the 5,000-page site of issue 2 (a ~20 MB live heap) that alone puts
+// resident memory ~20 MB over the 60 MB goal. After a load the limit is
+// what the runtime holds then (the live site, measured, plus the runtime's
+// own overhead), plus a full response cache, plus servingHeadroom.
+//
+// A fixed limit would make the collector run back to back (up to half the
+// CPU) once something else grows the live heap for good — a feature's cache,
+// many sessions. So after every collection the limit is raised to the live
+// heap plus the same overhead and headroom when that is higher: the limit
+// follows the live heap up, and a reload starts it afresh. It is soft: no
+// allocation ever fails because of it.
+var servingLimit memoryLimit
+
+type memoryLimit struct {
+	mu       sync.Mutex
+	base     int64 // the limit set after the last load; 0: not in charge
+	overhead int64 // runtime memory beyond the live heap, at that load
+	armed    bool
+}
+
+func (m *memoryLimit) stop() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.base = 0
+}
+
+func (m *memoryLimit) reset() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms) // right after FreeOSMemory: the live heap
+	held := int64(ms.Sys - ms.HeapReleased)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.base = held + site.DefaultCacheBytes + servingHeadroom
+	m.overhead = held - int64(ms.HeapAlloc)
+	debug.SetMemoryLimit(m.base)
+	if !m.armed {
+		m.armed = true
+		m.arm()
+	}
+}
+
+// arm calls follow after the next collection (a finalizer runs once the
+// collector has found its object unreachable) and re-arms itself.
+func (m *memoryLimit) arm() {
+	// A pointer field keeps it out of the tiny allocator, which would make
+	// its lifetime that of its neighbours.
+	sentinel := &gcSentinel{}
+	runtime.SetFinalizer(sentinel, func(*gcSentinel) {
+		m.follow()
+		m.arm()
+	})
+}
+
+type gcSentinel struct{ _ *byte }
+
+var liveHeapMetric = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+func (m *memoryLimit) follow() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.base == 0 {
+		return
+	}
+	metrics.Read(liveHeapMetric)
+	if liveHeapMetric[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	want := max(m.base, int64(liveHeapMetric[0].Value.Uint64())+m.overhead+servingHeadroom)
+	if want != debug.SetMemoryLimit(-1) {
+		debug.SetMemoryLimit(want)
+	}
+}
+
+// OrphanedEvents warns about events that hold registrations but whose page
+// has gone from the site (`unionhall check`). It looks only when a database
+// exists already, and never migrates it: check must not change anything.
+func OrphanedEvents(ctx context.Context, cfg config.Config, s *content.Site) []content.Problem {
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, "unionhall.db")); err != nil {
+			return nil
+		}
+	}
+	d, err := db.Open(ctx, db.Options{DataDir: cfg.DataDir, URL: cfg.DatabaseURL, SkipMigrate: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return []content.Problem{{File: "database", Severity: content.SevWarning, Message: "cannot open the database to look for orphaned event registrations: " + err.Error()}}
+	}
+	defer d.Close()
+	keys, err := events.Orphans(ctx, d, s)
+	if err != nil {
+		return []content.Problem{{File: "database", Severity: content.SevWarning, Message: "cannot look for orphaned event registrations: " + err.Error()}}
+	}
+	var out []content.Problem
+	for _, k := range keys {
+		out = append(out, content.Problem{File: k, Severity: content.SevWarning,
+			Message: "this event has registrations but its page is gone from the site; registrants keep their links, and their data is erased after the retention period"})
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestPrecedenceFileThenEnv(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "unionhall.toml")
+	err := os.WriteFile(path, []byte(`
+addr = "127.0.0.1:9000"
+data = "/var/lib/unionhall"
+[smtp]
+host = "mail.example.org"
+from = "union@example.org"
+[join]
+verification_ttl = "7d"
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, envMap(map[string]string{"UNIONHALL_ADDR": "127.0.0.1:9100", "UNIONHALL_SMTP_PORT": "2525"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9100" {
+		t.Errorf("env should override file: addr = %q", c.Addr)
+	}
+	if c.DataDir != "/var/lib/unionhall" || c.SMTP.Host != "mail.example.org" || c.SMTP.Port != 2525 {
+		t.Errorf("file values lost: %+v", c)
+	}
+	if c.Join.VerificationTTL.Duration != 7*24*time.Hour {
+		t.Errorf("ttl = %v", c.Join.VerificationTTL)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("valid config refused: %v", err)
+	}
+}
+
+func TestMalformedFileNamesLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.toml")
+	os.WriteFile(path, []byte("addr = \"x\"\n\nport = = 3\n"), 0o600)
+	_, err := Load(path, envMap(nil))
+	if err == nil || !strings.Contains(err.Error(), "bad.toml:3") {
+		t.Fatalf("want file:line error, got %v", err)
+	}
+}
+
+func TestUnknownKeyRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "u.toml")
+	os.WriteFile(path, []byte("adress = \"127.0.0.1:1\"\n"), 0o600)
+	_, err := Load(path, envMap(nil))
+	if err == nil || !strings.Contains(err.Error(), "adress") {
+		t.Fatalf("want unknown-key error, got %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := map[string]func(*Config){
+		"bad addr":        func(c *Config) { c.Addr = "8080" },
+		"no data":         func(c *Config) { c.DataDir = "" },
+		"mysql url":       func(c *Config) { c.DatabaseURL = "mysql://x" },
+		"bad public url":  func(c *Config) { c.PublicURL = "javascript:alert(1)" },
+		"bad level":       func(c *Config) { c.LogLevel = "loud" },
+		"bad tls":         func(c *Config) { c.SMTP.TLS = "maybe" },
+		"smtp no from":    func(c *Config) { c.SMTP.Host = "mail" },
+		"tiny ttl":        func(c *Config) { c.Join.VerificationTTL.Duration = time.Minute },
+		"no rate":         func(c *Config) { c.Join.RateLimit = 0 },
+		"fast reload":     func(c *Config) { c.ReloadInterval.Duration = time.Millisecond },
+		"port overflow":   func(c *Config) { c.SMTP.Port = 70000 },
+		"control in addr": func(c *Config) { c.Addr = "127.0.0.1:80\x00" },
+	}
+	for name, mutate := range cases {
+		c := Default()
+		mutate(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults refused: %v", err)
+	}
+}
+
+func TestDatabaseURLPasswordNotEchoed(t *testing.T) {
+	c := Default()
+	c.DatabaseURL = "mysql://user:s3cret@host/db"
+	err := c.Validate()
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error must not echo the URL: %v", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"14d": 336 * time.Hour, "90s": 90 * time.Second, " 2h ": 2 * time.Hour} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "d", "-1d", "1w", "abc"} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+// TestREADMEExample keeps the settings example in the README true: it must
+// load, with no unknown key, and validate.
+func TestREADMEExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```toml\n")
+	if !ok {
+		t.Fatal("README has no ```toml block")
+	}
+	block, _, _ := strings.Cut(rest, "```")
+	path := filepath.Join(t.TempDir(), "unionhall.toml")
+	if err := os.WriteFile(path, []byte(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, envMap(nil))
+	if err != nil {
+		t.Fatalf("README example: %v", err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("README example does not validate: %v", err)
+	}
+	if c.OIDC.RolesClaim == "" || c.Members.FeeInfo["cs"] == "" || c.Join.VerificationTTL.Duration != 14*24*time.Hour {
+		t.Errorf("README example not read whole: %+v", c)
+	}
+}

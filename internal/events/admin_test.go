@@ -1,0 +1,90 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"unionhall/internal/db"
+	"unionhall/internal/dbtest"
+)
+
+func TestAdminAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, nil)
+		ctx := context.Background()
+		ev := e.event("id:small", "en")
+		for i := range 11 {
+			e.clock.Add(time.Second)
+			in := person(i)
+			in.Answers = map[string]string{"diet": "Vegan", "note": "=HYPERLINK(\"http://evil\")"}
+			if _, err := e.svc.Signup(ctx, ev, "en", in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		regs, err := e.svc.Registrations(ctx, ev.Key)
+		if err != nil || len(regs) != 11 || regs[0].Registrant.Email != "p0@example.org" || regs[10].Status != StatusWaiting {
+			t.Fatalf("registrations: %d %v", len(regs), err)
+		}
+		if err := e.svc.CheckIn(ctx, ev.Key, regs[0].ID, true); err != nil {
+			t.Fatal(err)
+		}
+		// A waiting person cannot be checked in; nor a row of another event.
+		if err := e.svc.CheckIn(ctx, ev.Key, regs[10].ID, true); !errors.Is(err, ErrNotFound) {
+			t.Errorf("check in of a waiting person: %v", err)
+		}
+		if err := e.svc.CheckIn(ctx, "id:summer", regs[1].ID, true); !errors.Is(err, ErrNotFound) {
+			t.Errorf("check in through another event: %v", err)
+		}
+		rows, err := e.svc.CSVRows(ctx, ev)
+		if err != nil || len(rows) != 11 {
+			t.Fatalf("csv: %d %v", len(rows), err)
+		}
+		head := e.svc.CSVHeader(ev, "cs")
+		if len(head) != len(rows[0]) || head[6] != "Jídlo" {
+			t.Errorf("csv header %v", head)
+		}
+		if rows[0][5] == "" || rows[1][5] != "" {
+			t.Error("check-in not in the export")
+		}
+		if rows[0][7][0] != '\'' {
+			t.Errorf("formula not neutralised: %q", rows[0][7])
+		}
+		n, err := e.svc.Message(ctx, ev, AudienceWaiting, "Room change", "We meet in room 2.")
+		if err != nil || n != 1 {
+			t.Fatalf("message to the waiting list: %d %v", n, err)
+		}
+		if got := e.mem.to("p10@example.org"); len(got) != 2 || got[1].Subject != "Room change" {
+			t.Errorf("waiting person's messages: %+v", got)
+		}
+		if n, _ := e.svc.Message(ctx, ev, AudienceAll, "All", "Hello."); n != 11 {
+			t.Errorf("message to all: %d", n)
+		}
+		if _, err := e.svc.Message(ctx, ev, "everyone", "x", "y"); err == nil {
+			t.Error("unknown audience accepted")
+		}
+		if _, err := e.svc.Message(ctx, ev, AudienceAll, "", "y"); err == nil {
+			t.Error("empty subject accepted")
+		}
+		sums, err := e.svc.Summaries(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, s := range sums {
+			if s.Key == ev.Key {
+				found = s.Confirmed == 10 && s.Waiting == 1
+			}
+		}
+		if !found {
+			t.Errorf("summaries: %+v", sums)
+		}
+		// Orphans: remove the event from the site.
+		e.setSite(map[string]string{"content/events/small/index.en.md": "", "content/events/small/index.cs.md": ""})
+		orph, err := e.svc.Orphans(ctx)
+		if err != nil || len(orph) != 1 || orph[0] != ev.Key {
+			t.Errorf("orphans: %v %v", orph, err)
+		}
+	})
+}

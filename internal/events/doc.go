@@ -1,0 +1,59 @@
+// Package events is built-in registration for events on the public site:
+// the registration form, a personal page to see, change or cancel, the
+// waiting list, confirmation / promotion / reminder / "time changed" emails,
+// calendars (.ics per event, a feed per language, add-to-calendar links) and
+// the erasure of registrants' personal data after the event. It also holds
+// the store API the admin console uses (admin.go).
+//
+// Why it is built this way:
+//
+//   - An event's settings live in its front matter (`registration:
+//     internal`, `capacity`, `registrationCloses`, `meetingUrl`, `anonymous`,
+//     `questions`, `reminder`, `id`), read by FromPage. Its key is `id`, else
+//     the content file path without the language suffix, so the Czech and
+//     English pages share one list of seats and a changed title or date keeps
+//     the registrations.
+//
+//   - Never over-booked. Every change of seats runs in one transaction that
+//     first takes the event's row in event_state: on SQLite the single writer
+//     connection (BEGIN IMMEDIATE) serialises such transactions anyway; on
+//     PostgreSQL the row is locked with SELECT … FOR UPDATE, so two
+//     registrations cannot both see the last free seat. The same row holds
+//     the live counters (the seat count is one primary-key read), the last
+//     seen start and end (a change bumps the calendar SEQUENCE and queues the
+//     "time changed" emails) and which reminder and erasure jobs are
+//     scheduled.
+//
+//   - The registration form is its own page at <event URL>register/, not a
+//     block inside the event page: internal/site renders and caches event
+//     pages, and the seat count and a kept form must never be cached. The
+//     event page stays static and fast and shows only a "Register" link and
+//     the calendar links (site.Options.EventExtra → Service.EventExtra).
+//
+//   - Personal data is sealed: name (or nickname), email and answers are one
+//     sealed JSON blob bound to the row id; the email is found through a
+//     blind index scoped to the event. The personal link's token is stored
+//     only as its hash and travels in the query string (never logged: the
+//     access log keeps paths only); every page with a token is no-store and
+//     no-referrer. The same email twice gets the link re-sent with a fresh
+//     token, and the page answers the same either way, so the form cannot be
+//     used to learn who registered. Cancelling erases the person's data at
+//     once; everyone's is erased Retention (30 days) after the event ends,
+//     keeping only statuses and counts. Anonymous events ask for a nickname.
+//
+//   - The meeting link is for registered people only: it appears in the
+//     confirmation (for a confirmed seat), the promotion email, the reminder
+//     and the personal page, never on a public page or in a public calendar.
+//
+//   - Emails go through the outbox inside the transaction that decided
+//     them, so they are sent if and only if the change committed. Reminder,
+//     "time changed" and erasure run as durable jobs carrying only the event
+//     key; each re-reads the current state, so a job for an old date is a
+//     no-op, and each person is marked (reminded_at, notified_seq) in the
+//     same transaction that queues their email: exactly once, also across a
+//     restart or a second server process.
+//
+//   - Calendars are written by a small writer of our own (ics.go) with a
+//     VTIMEZONE derived from Go's zone data; tests parse every calendar back
+//     with github.com/arran4/golang-ical.
+package events

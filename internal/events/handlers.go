@@ -1,0 +1,404 @@
+package events
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"unionhall/internal/content"
+	"unionhall/internal/site"
+)
+
+// Routes. The registration page lives at the event page's URL +
+// "register/" (the event URL comes from content, so it is reached through
+// Wrap, not a mux pattern). It is a page of its own, not part of the event
+// page, because the event page is rendered once and cached by
+// internal/site; the live seat count and the form's kept input must not be
+// cached. The event page itself stays static and fast and only links here.
+const (
+	registerSuffix = "register/"
+	icsSuffix      = "calendar.ics"
+)
+
+// maxFormBytes bounds a form post: the largest legitimate one is a few KB.
+const maxFormBytes = 64 << 10
+
+// Register adds the fixed routes: the personal page and the per-language
+// calendar feed. Pages under event URLs are served through Wrap.
+func (s *Service) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{lang}/registration/{$}", s.handleMe)
+	mux.HandleFunc("POST /{lang}/registration/{$}", s.handleMe)
+	mux.HandleFunc("GET /{lang}/events.ics", s.handleFeed)
+}
+
+// Wrap serves <event URL>register/ and <event URL>calendar.ics and passes
+// everything else to next.
+func (s *Service) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case strings.HasSuffix(p, "/"+registerSuffix):
+			if ev, ok := s.EventAt(strings.TrimSuffix(p, registerSuffix)); ok && ev.Internal && ev.Page.Visible(s.now()) {
+				s.serveRegister(w, r, ev)
+				return
+			}
+		case strings.HasSuffix(p, "/"+icsSuffix) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			if ev, ok := s.EventAt(strings.TrimSuffix(p, icsSuffix)); ok && ev.Page.Visible(s.now()) {
+				s.serveEventICS(w, r, ev)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RegisterURL is the registration page of an event page.
+func RegisterURL(p *content.Page) string { return p.URL + registerSuffix }
+
+// CalendarURL is the .ics of an event page.
+func CalendarURL(p *content.Page) string { return p.URL + icsSuffix }
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type questionView struct {
+	ID, Label, Type, Value, Error string
+	Required                      bool
+	Options                       []option
+}
+
+type errItem struct{ Field, Message string }
+
+type registerView struct {
+	Lang, Title, When, Where   string
+	EventURL, ActionURL        string
+	Seats                      string
+	Full, Anonymous, Open      bool
+	Reason                     string
+	Form                       form
+	Errors                     map[string]string
+	ErrorList                  []errItem
+	Notice                     string
+	Questions                  []questionView
+	Langs                      []option
+	ICSURL, GoogleURL, FeedURL string
+	Privacy                    string
+	Done                       bool
+	DoneText                   string
+}
+
+func (s *Service) serveRegister(w http.ResponseWriter, r *http.Request, ev Event) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		f := form{Lang: ev.Page.Lang}
+		s.renderRegister(w, r, ev, &f, nil, "", http.StatusOK)
+	case http.MethodPost:
+		s.submitRegister(w, r, ev)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+	}
+}
+
+func (s *Service) submitRegister(w http.ResponseWriter, r *http.Request, ev Event) {
+	lang := ev.Page.Lang
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, T(lang, "form.error_stale"), http.StatusRequestEntityTooLarge)
+		return
+	}
+	f := form{
+		Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Lang: r.PostForm.Get("lang"),
+		Consent: r.PostForm.Get("consent") == "yes", Answers: map[string]string{},
+	}
+	for _, q := range ev.Questions {
+		f.Answers[q.ID] = r.PostForm.Get("q_" + q.ID)
+	}
+	now := s.now()
+	if err := ev.Open(now); err != nil {
+		s.renderRegister(w, r, ev, &f, nil, "", http.StatusConflict)
+		return
+	}
+	cs := s.d.Site()
+	in, errs := validate(ev, &f, func(l string) bool { return cs != nil && cs.Lang(l) != nil })
+	if len(errs) > 0 {
+		s.renderRegister(w, r, ev, &f, errs, "", http.StatusUnprocessableEntity)
+		return
+	}
+	if r.PostForm.Get("website") != "" {
+		// A bot filled the hidden field: answer as if it worked, store nothing.
+		s.renderDone(w, r, ev, in.Email)
+		return
+	}
+	if !s.limit.allow(clientKey(r), now) {
+		s.renderRegister(w, r, ev, &f, nil, T(lang, "form.error_rate"), http.StatusTooManyRequests)
+		return
+	}
+	if _, err := s.Signup(r.Context(), ev, f.Lang, in); err != nil {
+		if errors.Is(err, ErrClosed) || errors.Is(err, ErrNotOpen) {
+			s.renderRegister(w, r, ev, &f, nil, T(lang, "form.error_closed"), http.StatusConflict)
+			return
+		}
+		s.log.Error("register", "event", ev.Key, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.renderDone(w, r, ev, in.Email)
+}
+
+// renderDone answers the same whether the email was new or already
+// registered, so the form cannot be used to find out who registered.
+func (s *Service) renderDone(w http.ResponseWriter, r *http.Request, ev Event, email string) {
+	lang := ev.Page.Lang
+	v := registerView{Lang: lang, Title: T(lang, "done.title"), EventURL: ev.Page.URL, Done: true,
+		DoneText: T(lang, "done.text", "email", email)}
+	s.render(w, r, "done", v, site.LayoutView{Lang: lang, Title: v.Title, Status: http.StatusOK})
+}
+
+func (s *Service) renderRegister(w http.ResponseWriter, r *http.Request, ev Event, f *form, errs map[string]fieldError, notice string, status int) {
+	cs := s.d.Site()
+	lang := ev.Page.Lang
+	now := s.now()
+	p := ev.Page
+	v := registerView{
+		Lang: lang, Title: T(lang, "page.title", "event", p.Title), EventURL: p.URL, ActionURL: RegisterURL(p),
+		Anonymous: ev.Anonymous, Form: *f, Notice: notice, Errors: map[string]string{},
+		ICSURL: CalendarURL(p), GoogleURL: googleCalendarURL(ev, s.d.BaseURL+p.URL), FeedURL: "/" + lang + "/events.ics",
+		Privacy: T(lang, "page.privacy", "days", int(s.d.Retention.Hours()/24)),
+	}
+	if cs != nil {
+		v.When = cs.FormatDateRange(lang, ev.Start(), ev.End())
+		for _, l := range cs.Languages {
+			v.Langs = append(v.Langs, option{Value: l.Code, Label: l.Name, Selected: l.Code == f.Lang})
+		}
+	}
+	v.Where = p.Place
+	if p.PlaceAddress != "" {
+		v.Where = strings.TrimSpace(v.Where + ", " + p.PlaceAddress)
+	}
+	c, err := s.Counts(r.Context(), ev.Key)
+	if err != nil {
+		s.log.Error("seat count", "event", ev.Key, "err", err)
+	}
+	if ev.Capacity > 0 {
+		v.Seats = T(lang, "page.seats", "free", max(0, ev.Capacity-c.Confirmed), "capacity", ev.Capacity)
+		v.Full = c.Confirmed >= ev.Capacity
+	} else {
+		v.Seats = T(lang, "page.seats_unlimited")
+	}
+	switch err := ev.Open(now); {
+	case err == nil && c.Closed:
+		v.Reason = T(lang, "page.closed")
+	case errors.Is(err, ErrClosed) && p.EventState(now) == content.EventPast:
+		v.Reason = T(lang, "page.past")
+	case errors.Is(err, ErrClosed):
+		v.Reason = T(lang, "page.closed")
+	case err != nil:
+		v.Reason = T(lang, "page.not_open")
+	default:
+		v.Open = true
+	}
+	for _, field := range []string{"name", "email", "lang", "consent"} {
+		if e, ok := errs[field]; ok {
+			msg := T(lang, e.Key, e.Args...)
+			v.Errors[field] = msg
+			v.ErrorList = append(v.ErrorList, errItem{Field: field, Message: msg})
+		}
+	}
+	for _, q := range ev.Questions {
+		qv := questionView{ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
+		for i, o := range q.Options {
+			val := strconv.Itoa(i + 1)
+			qv.Options = append(qv.Options, option{Value: val, Label: pick(o, lang), Selected: val == qv.Value})
+		}
+		if e, ok := errs["q_"+q.ID]; ok {
+			qv.Error = T(lang, e.Key, e.Args...)
+			v.ErrorList = append(v.ErrorList, errItem{Field: "q_" + q.ID, Message: qv.Label + ": " + qv.Error})
+		}
+		v.Questions = append(v.Questions, qv)
+	}
+	title := v.Title
+	if len(v.ErrorList) > 0 || notice != "" {
+		title = "⚠ " + title
+	}
+	s.render(w, r, "register", v, site.LayoutView{Lang: lang, Title: title, Status: status})
+}
+
+// render executes a template into the site's layout.
+func (s *Service) render(w http.ResponseWriter, r *http.Request, name string, data any, v site.LayoutView) {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("render template", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	v.Main = template.HTML(buf.String())
+	// These pages show live counts, kept input or a personal token.
+	site.WritePrivate(w, r, s.d.Layout, v)
+}
+
+type meView struct {
+	Lang, Title, EventTitle, EventURL, When, Where string
+	Status, StatusText                             string
+	Meeting                                        string
+	Token                                          string
+	Form                                           form
+	Email                                          string
+	Errors                                         map[string]string
+	ErrorList                                      []errItem
+	Questions                                      []questionView
+	Langs                                          []option
+	Notice                                         string
+	Invalid, Cancelled, CanEdit, Anonymous         bool
+	ICSURL                                         string
+}
+
+// handleMe is the personal page: see, change (POST action=save) or cancel
+// (POST action=cancel). The token comes in the query on GET and in a
+// hidden field on POST.
+func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	cs := s.d.Site()
+	if cs == nil || cs.Lang(lang) == nil {
+		http.NotFound(w, r)
+		return
+	}
+	token := r.URL.Query().Get("t")
+	action := ""
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		token, action = r.PostForm.Get("t"), r.PostForm.Get("action")
+	}
+	reg, err := s.ByToken(r.Context(), token)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			s.log.Error("registration by token", "err", err)
+		}
+		v := meView{Lang: lang, Title: T(lang, "me.title"), Invalid: true}
+		s.render(w, r, "me", v, site.LayoutView{Lang: lang, Title: v.Title, Status: http.StatusNotFound})
+		return
+	}
+	ev, found := s.EventByKey(reg.EventKey, lang)
+	notice, status := "", http.StatusOK
+	var errs map[string]fieldError
+	f := form{Name: reg.Registrant.Name, Lang: reg.Lang, Answers: reg.Registrant.Answers}
+	switch action {
+	case "":
+	case "cancel":
+		reg, err = s.Cancel(r.Context(), token)
+		switch {
+		case errors.Is(err, ErrAlreadyCancelled):
+			notice, status = T(lang, "me.already_cancelled"), http.StatusConflict
+		case err != nil:
+			s.log.Error("cancel registration", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		default:
+			notice = T(lang, "me.cancelled")
+		}
+		reg.Status = StatusCancelled
+	case "save":
+		f = form{Name: r.PostForm.Get("name"), Lang: r.PostForm.Get("lang"), Consent: true, Email: reg.Registrant.Email, Answers: map[string]string{}}
+		for _, q := range ev.Questions {
+			f.Answers[q.ID] = r.PostForm.Get("q_" + q.ID)
+		}
+		var in Registrant
+		in, errs = validate(ev, &f, func(l string) bool { return cs.Lang(l) != nil })
+		if len(errs) > 0 {
+			status = http.StatusUnprocessableEntity
+			break
+		}
+		reg, err = s.Update(r.Context(), token, f.Lang, in)
+		switch {
+		case errors.Is(err, ErrAlreadyCancelled), errors.Is(err, ErrNotFound):
+			notice, status = T(lang, "me.already_cancelled"), http.StatusConflict
+		case err != nil:
+			s.log.Error("update registration", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		default:
+			notice = T(lang, "me.saved")
+			f.Answers = in.Answers
+		}
+	default:
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	v := meView{Lang: lang, Title: T(lang, "me.title"), Token: token, Form: f, Email: reg.Registrant.Email,
+		Status: reg.Status, StatusText: T(lang, "me.status_"+reg.Status), Notice: notice, Errors: map[string]string{},
+		Cancelled: reg.Status == StatusCancelled}
+	if found {
+		p := ev.Page
+		v.EventTitle, v.EventURL, v.ICSURL = p.Title, p.URL, CalendarURL(p)
+		v.When = cs.FormatDateRange(lang, ev.Start(), ev.End())
+		v.Where = p.Place
+		if reg.Status == StatusConfirmed {
+			v.Meeting = ev.MeetingURL
+		}
+		v.Anonymous = ev.Anonymous
+		v.CanEdit = !v.Cancelled && p.EventState(s.now()) != content.EventPast
+		for _, q := range ev.Questions {
+			qv := questionView{ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
+			for i, o := range q.Options {
+				val := strconv.Itoa(i + 1)
+				label := pick(o, lang)
+				// Stored answers are option texts; posted ones are numbers.
+				sel := val == qv.Value || label == qv.Value || pick(o, reg.Lang) == qv.Value
+				qv.Options = append(qv.Options, option{Value: val, Label: label, Selected: sel})
+			}
+			if e, ok := errs["q_"+q.ID]; ok {
+				qv.Error = T(lang, e.Key, e.Args...)
+				v.ErrorList = append(v.ErrorList, errItem{Field: "q_" + q.ID, Message: qv.Label + ": " + qv.Error})
+			}
+			v.Questions = append(v.Questions, qv)
+		}
+	}
+	for _, field := range []string{"name", "lang"} {
+		if e, ok := errs[field]; ok {
+			msg := T(lang, e.Key, e.Args...)
+			v.Errors[field] = msg
+			v.ErrorList = append(v.ErrorList, errItem{Field: field, Message: msg})
+		}
+	}
+	for _, l := range cs.Languages {
+		v.Langs = append(v.Langs, option{Value: l.Code, Label: l.Name, Selected: l.Code == f.Lang})
+	}
+	v.Form.Email = reg.Registrant.Email
+	s.render(w, r, "me", v, site.LayoutView{Lang: lang, Title: v.Title, Status: status})
+}
+
+// EventExtra is the HTML for site.Options.EventExtra: below an event's
+// details, a "Register" button for internal registration (while open) and
+// the add-to-calendar links. It holds no live numbers, because the event
+// page is cached; the seat count is on the registration page.
+func (s *Service) EventExtra(r *http.Request, p *content.Page, now time.Time) template.HTML {
+	cs := s.d.Site()
+	ev, _, ok := FromPage(p, cs)
+	if !ok || p.EventState(now) == content.EventPast {
+		return ""
+	}
+	v := extraView{Lang: p.Lang, ICSURL: CalendarURL(p), GoogleURL: googleCalendarURL(ev, s.d.BaseURL+p.URL), FeedURL: "/" + p.Lang + "/events.ics"}
+	if ev.Internal && ev.Open(now) == nil {
+		v.RegisterURL = RegisterURL(p)
+	}
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, "extra", v); err != nil {
+		s.log.Error("render event extra", "err", err)
+		return ""
+	}
+	return template.HTML(buf.String())
+}
+
+type extraView struct {
+	Lang, RegisterURL, ICSURL, GoogleURL, FeedURL string
+}

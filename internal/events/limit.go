@@ -1,0 +1,48 @@
+package events
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// limiter is a fixed-window counter per client address, kept only in
+// memory (addresses are personal data and are never stored). It slows a
+// script filling an event with fake names; a person registers once.
+type limiter struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	start  time.Time
+	counts map[string]int
+}
+
+// maxClients bounds memory under a flood of addresses: the window restarts.
+const maxClients = 100_000
+
+func newLimiter(limit int, window time.Duration) *limiter {
+	return &limiter{limit: limit, window: window, counts: map[string]int{}}
+}
+
+func (l *limiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= l.window || len(l.counts) >= maxClients {
+		l.start, l.counts = now, map[string]int{}
+	}
+	if l.counts[key] >= l.limit {
+		return false
+	}
+	l.counts[key]++
+	return true
+}
+
+// clientKey is the request's remote address without its port.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,35 @@
+// Package site serves a union's public website from a loaded content.Site with
+// Unionhall's built-in theme: pages in every language under /<lang>/, feeds,
+// sitemap, robots.txt, static files, bundle resources and the theme's CSS.
+//
+// Why it is built so:
+//
+//   - Speed comes from caching whole responses, not templates. A page is
+//     rendered on first request and its complete bytes (identity and gzip,
+//     with ETag and Content-Length ready) are kept in memory, so the hot path
+//     is one map lookup and one write. The cache is a "generation": it belongs
+//     to one Site and is valid until Site.NextChange(now) — the next moment a
+//     future page becomes visible or an event changes state — or until
+//     SetSite swaps in a reloaded site. Nothing has to be rebuilt on a
+//     schedule, and no request ever sees a stale event state.
+//   - The cache's budget (DefaultCacheBytes, 4 MiB) is small on purpose: the
+//     memory goal of issue 2 leaves little beside the loaded site, a miss
+//     costs about a millisecond, and entries hold exactly their bytes
+//     (no buffer slack) with compressors reused from a pool, so the budget
+//     is what the cache really uses.
+//   - Time is injected (Options.Now) so tests can walk an event through its
+//     states exactly at its boundaries.
+//   - The theme uses no JavaScript and loads nothing from other hosts: one
+//     small embedded stylesheet served under a content-hashed URL with a long
+//     cache lifetime, system fonts, QR codes generated here and inlined as
+//     data: URIs. Share buttons are plain links.
+//   - Every UI string goes through content.Site.T, so a union's
+//     i18n/<lang>.toml can override it; the theme keeps its own Czech and
+//     English wording as a last resort so a missing key never shows up raw.
+//   - Other features (joining, event registration, admin) render inside the
+//     same chrome with Layout, so the site looks like one thing.
+//   - Hostile input: URLs are never reflected into pages, file names are
+//     checked with fs.ValidPath and dotfiles other than .well-known are not
+//     served; the cache only stores responses for URLs that exist, so random
+//     paths cannot grow memory.
+package site

@@ -1,0 +1,296 @@
+package site
+
+import (
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"unionhall/internal/content"
+	"unionhall/internal/web"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Logger receives render errors; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now. Tests inject a fake one.
+	Now func() time.Time
+	// BaseURL is used for absolute links (feeds, sitemap, canonical, QR codes)
+	// when the site config has no baseURL, e.g. "https://union.example".
+	// When both are empty the request's Host is used and cached per host.
+	BaseURL string
+	// CacheBytes bounds the memory the response cache may hold; 0 means
+	// DefaultCacheBytes. When it is exceeded the cache starts afresh: crude,
+	// but it keeps a 5,000-page site within the memory goal and hot pages
+	// return at once.
+	CacheBytes int64
+	// Root is the site folder (os.DirFS(dir) or the example site's FS), used
+	// to read page bundle resources such as posters. Needed until
+	// content.Site exposes its root itself.
+	Root fs.FS
+	// EventExtra, when set, returns HTML shown on an event's own page below
+	// its details (internal/events: the "Register" link and calendar links).
+	// Its result is cached with the page until the site or an event's state
+	// changes, so it must depend only on the page and now's event state —
+	// never on live numbers (those belong on the feature's own, uncached
+	// page) nor on the request beyond its host.
+	EventExtra func(r *http.Request, p *content.Page, now time.Time) template.HTML
+	// NextChange, when set, names a further instant after now at which
+	// cached pages go stale, beyond the site's own (content.Site.NextChange):
+	// internal/events gives the next registration deadline, when an event
+	// page's "Register" link must disappear. Zero means none.
+	NextChange func(site *content.Site, now time.Time) time.Time
+}
+
+// DefaultCacheBytes is the response cache's default budget. Issue 2 asks
+// for a 5,000-page site to be served in under 60 MB of resident memory; the
+// loaded site itself takes about 18 MB of heap and the binary about 20 MB of
+// mapped code, so the cache gets 3 MiB: a few hundred typical pages with
+// both their identity and gzip bytes, more than the pages a union's site
+// has in demand at once. A miss costs one template execution and one
+// compression (about a millisecond), not a disk read.
+const DefaultCacheBytes = 3 << 20
+
+// Server serves one site at a time; SetSite swaps it atomically.
+type Server struct {
+	log        *slog.Logger
+	now        func() time.Time
+	baseURL    string
+	cacheBytes int64
+	theme      *theme
+	root       fs.FS
+	eventExtra func(r *http.Request, p *content.Page, now time.Time) template.HTML
+	nextChange func(site *content.Site, now time.Time) time.Time
+
+	mu  sync.Mutex // serialises cache generation changes
+	gen atomic.Pointer[generation]
+}
+
+// New returns a Server for site (which may be nil until SetSite).
+func New(site *content.Site, opts Options) *Server {
+	s := &Server{
+		log:        opts.Logger,
+		now:        opts.Now,
+		baseURL:    strings.TrimRight(opts.BaseURL, "/"),
+		cacheBytes: opts.CacheBytes,
+		theme:      loadTheme(),
+		root:       opts.Root,
+		eventExtra: opts.EventExtra,
+		nextChange: opts.NextChange,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.cacheBytes <= 0 {
+		s.cacheBytes = DefaultCacheBytes
+	}
+	if site != nil {
+		s.SetSite(site)
+	}
+	return s
+}
+
+// SetSite swaps in a (re)loaded site and drops every cached response.
+func (s *Server) SetSite(site *content.Site) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen.Store(s.newGeneration(site, s.now()))
+}
+
+// Site returns the site being served.
+func (s *Server) Site() *content.Site {
+	if g := s.gen.Load(); g != nil {
+		return g.site
+	}
+	return nil
+}
+
+// Register adds the site's routes: "GET /" (a catch-all for pages, feeds,
+// sitemap, robots.txt, static files and resources) and "GET /{$}" (the
+// language redirect). Features register more specific patterns beside it.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.serveRoot)
+	mux.HandleFunc("GET /", s.serve)
+}
+
+// ServeHTTP lets the Server be used as a handler on its own.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Path == "/" {
+		s.serveRoot(w, r)
+		return
+	}
+	s.serve(w, r)
+}
+
+// current returns the cache generation valid at now, starting a new one
+// when the old one has expired (a page or event changed state).
+func (s *Server) current(now time.Time) *generation {
+	g := s.gen.Load()
+	if g == nil || g.validAt(now) {
+		return g
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g2 := s.gen.Load(); g2 != g && g2.validAt(now) {
+		return g2
+	}
+	ng := s.newGeneration(g.site, now)
+	s.gen.Store(ng)
+	return ng
+}
+
+// flush starts an empty cache for the same site and validity when the cache
+// outgrew its budget.
+func (s *Server) flush(g *generation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen.Load() != g {
+		return
+	}
+	ng := &generation{site: g.site, until: g.until}
+	s.gen.Store(ng)
+}
+
+// serveRoot redirects "/" to the home of the visitor's language.
+func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
+	g := s.current(s.now())
+	if g == nil {
+		http.Error(w, "site not loaded", http.StatusServiceUnavailable)
+		return
+	}
+	lang := s.visitorLang(g.site, r)
+	target := "/" + lang + "/"
+	if home := g.site.Home(lang); home != nil && home.URL != "" {
+		target = home.URL
+	}
+	h := w.Header()
+	h.Set("Location", target)
+	h.Set("Vary", "Accept-Language")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusFound)
+}
+
+// maxPathLen: longer paths are not ours; answer 404 without further work.
+const maxPathLen = 2048
+
+// serve is the catch-all: cached response, else build, else 404.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	g := s.current(now)
+	if g == nil {
+		http.Error(w, "site not loaded", http.StatusServiceUnavailable)
+		return
+	}
+	p := r.URL.Path
+	if len(p) > maxPathLen || strings.ContainsAny(p, "\x00\r\n") {
+		s.notFound(g, w, r, now)
+		return
+	}
+	key := s.cacheKey(g.site, r, p)
+	if v, ok := g.entries.Load(key); ok {
+		v.(*entry).write(w, r)
+		return
+	}
+	e := s.build(g, r, p, now)
+	if e == nil {
+		s.notFound(g, w, r, now)
+		return
+	}
+	if e.cacheable {
+		s.store(g, key, e)
+	}
+	e.write(w, r)
+}
+
+func (s *Server) store(g *generation, key string, e *entry) {
+	if _, loaded := g.entries.LoadOrStore(key, e); loaded {
+		return
+	}
+	if g.size.Add(e.size) > s.cacheBytes {
+		s.flush(g)
+	}
+}
+
+// cacheKey is the path, plus the host when absolute links depend on it
+// (no base URL configured), so one visitor's Host header cannot end up in
+// another visitor's page.
+func (s *Server) cacheKey(site *content.Site, r *http.Request, p string) string {
+	if s.base(site, nil) != "" {
+		return p
+	}
+	return requestHost(r) + p
+}
+
+// visitorLang is the language of the URL prefix, else Accept-Language, else
+// the default language.
+func (s *Server) visitorLang(site *content.Site, r *http.Request) string {
+	if seg := firstSegment(r.URL.Path); seg != "" && site.Lang(seg) != nil {
+		return seg
+	}
+	codes := make([]string, len(site.Languages))
+	for i, l := range site.Languages {
+		codes[i] = l.Code
+	}
+	def := site.DefaultLang
+	if site.Lang(def) == nil && len(codes) > 0 {
+		def = codes[0]
+	}
+	return web.NegotiateLanguage(r.Header.Get("Accept-Language"), codes, def)
+}
+
+func firstSegment(p string) string {
+	p = strings.TrimPrefix(p, "/")
+	seg, _, _ := strings.Cut(p, "/")
+	return seg
+}
+
+// base returns the absolute origin for links, without a trailing slash:
+// Options.BaseURL (the operator's public_url: where this instance really
+// runs), else the site's baseURL, else (when r is given) the request's scheme
+// and host. It returns "" when r is nil and nothing is configured.
+func (s *Server) base(site *content.Site, r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	if site != nil && site.BaseURL != "" {
+		return strings.TrimRight(site.BaseURL, "/")
+	}
+	if r == nil {
+		return ""
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + requestHost(r)
+}
+
+// requestHost returns the Host header when it is a plausible host[:port],
+// else "localhost", so a hostile Host cannot inject markup or grow the
+// cache without bound.
+func requestHost(r *http.Request) string {
+	h := strings.ToLower(r.Host)
+	if h == "" || len(h) > 255 {
+		return "localhost"
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return "localhost"
+		}
+	}
+	return h
+}
