@@ -49,8 +49,9 @@
 //     confirmed one gets nothing. The person always sees the same page, so
 //     the answer never reveals whether an application exists. After 24 hours
 //     a new application is a new row (people re-apply after a rejection).
-//     Two simultaneous submissions of one address may still create two rows;
-//     the committee marks one invalid.
+//     Simultaneous submissions of one address (a double click, a retrying
+//     client) take turns on db.LockKey over the email's blind index, so they
+//     too make one row (TestSimultaneousRepeatsMakeOneRow, both engines).
 //
 //   - Spam without third parties. A honeypot field (in an aria-hidden,
 //     off-screen container, tabindex=-1, autocomplete=off), a signed

@@ -2,10 +2,12 @@ package membership
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -339,6 +341,52 @@ func TestAPI(t *testing.T) {
 		}
 		if n := e.count(`SELECT count(*) FROM applications`); n != 1 {
 			t.Fatalf("bad requests stored rows: %d", n)
+		}
+	})
+}
+
+// TestSimultaneousRepeatsMakeOneRow: the same address submitted many times at
+// once (a double click, a client retrying) stores one application. On
+// PostgreSQL this needs db.LockKey; without it two transactions both found
+// nothing and both inserted.
+func TestSimultaneousRepeatsMakeOneRow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		a := Applicant{Email: "Souběh@Example.org", FirstName: "Jana", LastName: "Souběžná", Lang: "cs"}
+		const n = 16
+		if d.Dialect() == db.Postgres {
+			// Open the pool's connections first: dialling them one by one
+			// spreads the transactions out so far that they seldom overlap.
+			var wg sync.WaitGroup
+			for range 10 {
+				wg.Go(func() {
+					d.Tx(context.Background(), func(tx *sql.Tx) error {
+						_, err := tx.Exec(`SELECT pg_sleep(0.05)`)
+						return err
+					})
+				})
+			}
+			wg.Wait()
+		}
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for range n {
+			go func() {
+				<-start
+				errs <- e.svc.submit(context.Background(), a, nil)
+			}()
+		}
+		close(start)
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.count(`SELECT count(*) FROM applications`); got != 1 {
+			t.Fatalf("%d applications for one address submitted %d times at once", got, n)
+		}
+		if got := e.count(`SELECT count(*) FROM jobs WHERE kind = ?`, JobVerification); got != n {
+			t.Errorf("%d verification jobs, want %d (one per submission: each re-sends)", got, n)
 		}
 	})
 }

@@ -72,6 +72,11 @@ func (s *Service) submit(ctx context.Context, a Applicant, png []byte) error {
 		}
 	}
 	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// Two submissions from one address at the same instant (a double
+		// click, a retrying client) must not both find nothing and insert.
+		if err := s.d.DB.LockKey(ctx, tx, "application.email", bidx); err != nil {
+			return err
+		}
 		var prevID, prevState string
 		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(
 			`SELECT id, state FROM applications WHERE email_bidx = ? AND created_at > ? AND state <> 'invalid'
