@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -66,6 +67,9 @@ type Service struct {
 	oidc   *oidcClient
 	// webauthn is nil when the public URL has no domain name.
 	webauthn *webauthn.WebAuthn
+	// pending counts login links being prepared after their request was
+	// answered (RequestLink); Wait waits for them.
+	pending sync.WaitGroup
 }
 
 // Errors callers may test for.

@@ -170,6 +170,7 @@ func TestAbsoluteTimeoutAndSignOutEverywhere(t *testing.T) {
 			if err := r.svc.RequestLink(ctx, "A@example.org", "10.0.0.1"); err != nil {
 				t.Fatal(err)
 			}
+			r.svc.Wait() // the link is made after the answer
 			msgs := r.box.all()
 			s, _, err := r.svc.ConsumeLink(ctx, tokenOf(t, msgs[len(msgs)-1].Text))
 			if err != nil {
@@ -180,6 +181,7 @@ func TestAbsoluteTimeoutAndSignOutEverywhere(t *testing.T) {
 		if err := r.svc.RequestLink(ctx, "a@example.org", "10.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
+		r.svc.Wait()
 		unused := tokenOf(t, r.box.all()[2].Text)
 		if err := r.svc.SignOutEverywhere(ctx, id, id); err != nil {
 			t.Fatal(err)
@@ -329,6 +331,7 @@ func TestLoginOverHTTP(t *testing.T) {
 		if s1 != 200 || s1 != s2 || b1 != b2 {
 			t.Fatalf("answers differ: %d vs %d\n%s\n---\n%s", s1, s2, b1, b2)
 		}
+		r.svc.Wait()
 		msgs := r.box.all()
 		if len(msgs) != 1 || msgs[0].To != "admin@example.org" {
 			t.Fatalf("messages = %+v", msgs)
@@ -475,6 +478,7 @@ func TestLoginBadInputAndRateLimit(t *testing.T) {
 	if e1 == nil || e2 == nil || e1.Error() != e2.Error() {
 		t.Fatalf("per-email limit: %v / %v", e1, e2)
 	}
+	r.svc.Wait()
 	if n := len(r.box.all()); n != 3 {
 		t.Fatalf("emails sent = %d, want 3", n)
 	}
@@ -497,4 +501,53 @@ func TestLoginBadInputAndRateLimit(t *testing.T) {
 	if err := s("a@example.org", "127.0.0.1"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
+}
+
+// blockingOutbox holds every Enqueue until release is closed.
+type blockingOutbox struct {
+	outbox
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingOutbox) Enqueue(ctx context.Context, tx *sql.Tx, m mail.Message) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.outbox.Enqueue(ctx, tx, m)
+}
+
+// TestLinkRequestAnswersBeforeAccountWork: the answer to a login-link request
+// must not wait for the work that only a known address causes (a write
+// transaction), or its duration would tell who has an account. With the
+// outbox stuck, a request for a known address still returns; the link is
+// queued once the outbox moves.
+func TestLinkRequestAnswersBeforeAccountWork(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := &blockingOutbox{entered: make(chan struct{}, 1), release: make(chan struct{})}
+		r := newRig(t, d, func(deps *auth.Deps) { deps.Outbox = box })
+		if _, err := r.svc.CreateAccount(ctx, "known@example.org", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- r.svc.RequestLink(ctx, "known@example.org", "10.0.0.1") }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second): // only a failure detector
+			close(box.release)
+			t.Fatal("RequestLink waited for the account's write transaction")
+		}
+		<-box.entered // the background half reaches the outbox only now
+		if n := len(box.all()); n != 0 {
+			t.Fatalf("%d messages before the outbox moved", n)
+		}
+		close(box.release)
+		r.svc.Wait()
+		if msgs := box.all(); len(msgs) != 1 || msgs[0].To != "known@example.org" {
+			t.Fatalf("messages = %+v", msgs)
+		}
+	})
 }

@@ -27,7 +27,10 @@
 //     account. Rate limits (per client address and per email's blind index,
 //     fixed windows in memory) count every attempt, so a limit reveals
 //     nothing either. Memory is enough: the goal is to stop a flood of
-//     emails from one process, not to be exact across processes.
+//     emails from one process, not to be exact across processes. Nor does
+//     the time to answer differ: the account look-up and the write that only
+//     a known address causes run after the answer, in the background
+//     (RequestLink; TestLinkRequestAnswersBeforeAccountWork).
 //   - Permissions are the roles themselves (list-members, view-member, …)
 //     stored space-separated on the account; no role → permission mapping
 //     to keep in sync. A workplace representative is an account linked to

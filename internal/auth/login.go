@@ -16,8 +16,16 @@ import (
 
 // RequestLink emails a one-time login link to email if it belongs to an
 // enabled account, and does nothing otherwise. Its result does not depend on
-// whether the account exists — only a rate limit or a broken database makes
+// whether the account exists — only a rate limit or a missing outbox makes
 // it fail — so the login page cannot be used to probe for accounts.
+//
+// Nor does its duration: for a known address, creating the link and queueing
+// the email is a write transaction (a few milliseconds on SQLite's single
+// writer), for an unknown one a single read, and that difference could be
+// timed. So RequestLink answers after the checks that do not depend on the
+// account, and the look-up and everything after it run in the background.
+// A link that fails there (a broken database) is logged; the person asks
+// again, as they would after a lost email. Wait waits for those links.
 func (s *Service) RequestLink(ctx context.Context, email, clientAddr string) error {
 	// Both limits count every attempt, so a limit says nothing about
 	// whether the account exists.
@@ -38,8 +46,28 @@ func (s *Service) RequestLink(ctx context.Context, email, clientAddr string) err
 	if s.d.Outbox == nil {
 		return errors.New("auth: no outbox to send login links")
 	}
+	s.pending.Add(1)
+	go func() {
+		defer s.pending.Done()
+		// The request's context ends with its answer; the link must not.
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := s.sendLink(bg, e, bidx); err != nil {
+			s.log.Error("login link: not sent", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until the login links requested so far are queued for sending
+// or have failed (tests, and a server shutting down).
+func (s *Service) Wait() { s.pending.Wait() }
+
+// sendLink is RequestLink's second half: look up the account and, when there
+// is an enabled one, store a link and queue its email in one transaction.
+func (s *Service) sendLink(ctx context.Context, e string, bidx []byte) error {
 	var id string
-	err = s.d.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE email_bidx = ? AND disabled_at IS NULL`, bidx).Scan(&id)
+	err := s.d.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE email_bidx = ? AND disabled_at IS NULL`, bidx).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.log.Info("login link: requested for an address without an account")
 		return nil
