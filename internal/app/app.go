@@ -104,12 +104,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Events = events.New(events.Deps{
 		DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox,
 		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), Now: now, Logger: logger,
+		// Closing or reopening registration early changes the cached
+		// event pages' "Register" button: drop them at once.
+		PublicChanged: a.Site.DropCache,
 	})
 	a.Events.Register(a.mux)
 
 	a.Auth = auth.New(auth.Deps{DB: a.DB, Keys: a.Keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL(),
 		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC)})
 	a.Auth.Register(a.mux)
+	// Login links are made after their request is answered; let the ones
+	// under way finish before the database closes.
+	a.closer = append(a.closer, func() error { a.Auth.Wait(); return nil })
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },

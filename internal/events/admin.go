@@ -99,16 +99,29 @@ func csvSafe(s string) string {
 	return s
 }
 
-// SetClosed closes registration early (or reopens it).
+// SetClosed closes registration early (or reopens it). Once the change has
+// committed it calls Deps.PublicChanged, so the public site drops its cached
+// event pages and the next visitor sees the "Register" button gone (or
+// back) at once; the console needs to do nothing more. The registration
+// page and its POST read the flag themselves and are never cached.
 func (s *Service) SetClosed(ctx context.Context, ev Event, closed bool) error {
 	now := s.now()
-	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.lockEvent(ctx, tx, ev, now); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE event_state SET closed = ?, updated_at = ? WHERE event_key = ?`), closed, db.T(now), ev.Key)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	// After the commit, not inside the transaction: a page rendered from
+	// the dropped cache must read the new flag (see site.Server.DropCache).
+	if s.d.PublicChanged != nil {
+		s.d.PublicChanged()
+	}
+	return nil
 }
 
 // Audience of Message.

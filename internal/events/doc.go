@@ -30,6 +30,33 @@
 //     event page stays static and fast and shows only a "Register" link and
 //     the calendar links (site.Options.EventExtra → Service.EventExtra).
 //
+//   - Closing early must reach that cached page. The button depends on two
+//     things: the deadline (time: the site's cache ends there through
+//     NextDeadline) and the organiser's "closed early" flag (stored in
+//     event_state.closed, set by SetClosed from the console). EventExtra
+//     reads the flag on each cache miss — one primary-key read, never a
+//     live number — and SetClosed, after its transaction commits, calls
+//     Deps.PublicChanged, which the app wires to site.Server.DropCache, so
+//     the next visitor sees the button gone (or back after reopening) at
+//     once. It is done inside SetClosed so the console (or any other
+//     caller) cannot forget it. A closed event's page says registration
+//     has closed rather than silently lacking the button. The registration
+//     page and its POST, never cached, check the flag themselves; the POST
+//     refuses before judging the answers (409, "Nothing was saved", in the
+//     page's language), and Signup checks again under the event's lock. The
+//     cache is per process: a second server process sharing the database
+//     would show the stale button until its own cache ends, but its
+//     registration page and POST still refuse.
+//
+//   - The form marks every field it requires, as the membership form does:
+//     name, email and the organiser's `required: true` questions say
+//     "(required)" in the visitor's language and carry `required` and
+//     aria-required (for screen readers; the form is `novalidate`, so the
+//     server's messages, in the visitor's language and with everything
+//     typed kept, are what people see); optional questions say
+//     "(optional)". A missing required answer is listed in the error
+//     summary under the question's label and flagged beside the field.
+//
 //   - Personal data is sealed: name (or nickname), email and answers are one
 //     sealed JSON blob bound to the row id; the email is found through a
 //     blind index scoped to the event. The personal link's token is stored

@@ -250,7 +250,8 @@ func newEnvWith(t testing.TB, d *db.DB, smtp *mailtest.Server, kr *seal.Keyring,
 		out = e.mem
 	}
 	e.svc = New(Deps{DB: d, Keys: kr, Queue: e.queue, Outbox: out, Site: e.site.Site, Layout: e.site.Layout,
-		BaseURL: "https://spojka.example", Now: clk.Now, Logger: testLogger(), RateLimit: 1000})
+		BaseURL: "https://spojka.example", Now: clk.Now, Logger: testLogger(), RateLimit: 1000,
+		PublicChanged: e.site.DropCache})
 	mux := http.NewServeMux()
 	e.svc.Register(mux)
 	mux.Handle("/", e.svc.Wrap(e.site))

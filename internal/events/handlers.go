@@ -2,6 +2,7 @@ package events
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -68,9 +69,11 @@ type option struct {
 }
 
 type questionView struct {
-	ID, Label, Type, Value, Error string
-	Required                      bool
-	Options                       []option
+	// Lang is the page's language, for the "(required)" / "(optional)"
+	// mark the shared "questions" template writes beside each label.
+	Lang, ID, Label, Type, Value, Error string
+	Required                            bool
+	Options                             []option
 }
 
 type errItem struct{ Field, Message string }
@@ -123,6 +126,15 @@ func (s *Service) submitRegister(w http.ResponseWriter, r *http.Request, ev Even
 	now := s.now()
 	if err := ev.Open(now); err != nil {
 		s.renderRegister(w, r, ev, &f, nil, "", http.StatusConflict)
+		return
+	}
+	// Closed early by an organiser: refuse before judging the answers, so a
+	// visitor is not asked to correct a form that cannot be sent. (Signup
+	// checks again under the event's lock; this is only the clear answer.)
+	if closed, err := s.closedEarly(r.Context(), ev.Key); err != nil {
+		s.log.Error("read closed flag", "event", ev.Key, "err", err)
+	} else if closed {
+		s.renderRegister(w, r, ev, &f, nil, T(lang, "form.error_closed"), http.StatusConflict)
 		return
 	}
 	cs := s.d.Site()
@@ -212,7 +224,7 @@ func (s *Service) renderRegister(w http.ResponseWriter, r *http.Request, ev Even
 		}
 	}
 	for _, q := range ev.Questions {
-		qv := questionView{ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
+		qv := questionView{Lang: lang, ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
 		for i, o := range q.Options {
 			val := strconv.Itoa(i + 1)
 			qv.Options = append(qv.Options, option{Value: val, Label: pick(o, lang), Selected: val == qv.Value})
@@ -348,7 +360,7 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 		v.Anonymous = ev.Anonymous
 		v.CanEdit = !v.Cancelled && p.EventState(s.now()) != content.EventPast
 		for _, q := range ev.Questions {
-			qv := questionView{ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
+			qv := questionView{Lang: lang, ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
 			for i, o := range q.Options {
 				val := strconv.Itoa(i + 1)
 				label := pick(o, lang)
@@ -378,9 +390,15 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 }
 
 // EventExtra is the HTML for site.Options.EventExtra: below an event's
-// details, a "Register" button for internal registration (while open) and
-// the add-to-calendar links. It holds no live numbers, because the event
-// page is cached; the seat count is on the registration page.
+// details, a "Register" button for internal registration while it is open
+// (or a line saying it has closed) and the add-to-calendar links.
+//
+// The event page is cached, so this holds no live numbers (the seat count
+// is on the registration page). It does read the organiser's "closed
+// early" flag from the database, once per cache miss: that flag changes
+// only through SetClosed, which drops the site's cache (Deps.PublicChanged)
+// so the page is rendered again with the new flag. The deadline is the
+// site's own cache boundary (NextDeadline).
 func (s *Service) EventExtra(r *http.Request, p *content.Page, now time.Time) template.HTML {
 	cs := s.d.Site()
 	ev, _, ok := FromPage(p, cs)
@@ -388,8 +406,29 @@ func (s *Service) EventExtra(r *http.Request, p *content.Page, now time.Time) te
 		return ""
 	}
 	v := extraView{Lang: p.Lang, ICSURL: CalendarURL(p), GoogleURL: googleCalendarURL(ev, s.d.BaseURL+p.URL), FeedURL: "/" + p.Lang + "/events.ics"}
-	if ev.Internal && ev.Open(now) == nil {
-		v.RegisterURL = RegisterURL(p)
+	if ev.Internal {
+		switch err := ev.Open(now); {
+		case err == nil:
+			ctx := context.Background()
+			if r != nil {
+				ctx = r.Context()
+			}
+			closed, err := s.closedEarly(ctx, ev.Key)
+			if err != nil {
+				// Offer the button rather than hide it: the registration
+				// page and its POST check the flag again and say clearly
+				// when it is closed, whereas a hidden button (cached with
+				// the page) would silently stop people registering.
+				s.log.Error("read closed flag", "event", ev.Key, "err", err)
+			}
+			if closed {
+				v.Closed = true
+			} else {
+				v.RegisterURL = RegisterURL(p)
+			}
+		case errors.Is(err, ErrClosed):
+			v.Closed = true
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.tmpl.ExecuteTemplate(&buf, "extra", v); err != nil {
@@ -401,4 +440,7 @@ func (s *Service) EventExtra(r *http.Request, p *content.Page, now time.Time) te
 
 type extraView struct {
 	Lang, RegisterURL, ICSURL, GoogleURL, FeedURL string
+	// Closed: built-in registration has closed (deadline passed or closed
+	// early by an organiser) while the event is still to come.
+	Closed bool
 }

@@ -45,6 +45,13 @@ type Deps struct {
 	// Retention is how long after an event ends its registrants' personal
 	// data is kept (default 30 days).
 	Retention time.Duration
+	// PublicChanged, when set, is called after a committed change that
+	// alters what EventExtra returns for some event page — an organiser
+	// closing or reopening registration early (SetClosed). The public site
+	// caches event pages with EventExtra's HTML in them, so the app wires
+	// this to (*site.Server).DropCache; without it a closed event would keep
+	// offering "Register" until the cache next expired.
+	PublicChanged func()
 	// RateLimit registrations per client address per hour (default 20).
 	RateLimit int
 	Now       func() time.Time

@@ -441,6 +441,21 @@ func (s *Service) Counts(ctx context.Context, key string) (Counts, error) {
 	return c, nil
 }
 
+// closedEarly reports whether an organiser has closed registration for the
+// event with key (SetClosed); false when nobody has touched it yet. It is
+// the one stored fact the cached public event page depends on.
+func (s *Service) closedEarly(ctx context.Context, key string) (bool, error) {
+	var closed bool
+	err := s.d.DB.QueryRow(ctx, `SELECT closed FROM event_state WHERE event_key = ?`, key).Scan(&closed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("closed flag of %s: %w", key, err)
+	}
+	return closed, nil
+}
+
 // Sync brings every event's stored times up to date
 // with the site — bumping the calendar SEQUENCE and telling registrants when
 // a date moved — and schedules reminders, erasure and promotions (a raised

@@ -11,7 +11,10 @@
 //     to one Site and is valid until Site.NextChange(now) — the next moment a
 //     future page becomes visible or an event changes state — or until
 //     SetSite swaps in a reloaded site. Nothing has to be rebuilt on a
-//     schedule, and no request ever sees a stale event state.
+//     schedule, and no request ever sees a stale event state. A feature
+//     whose contribution to a page (Options.EventExtra) depends on a
+//     stored setting the site cannot see — registration closed early by an
+//     organiser — calls DropCache after changing it.
 //   - The cache's budget (DefaultCacheBytes, 4 MiB) is small on purpose: the
 //     memory goal of issue 2 leaves little beside the loaded site, a miss
 //     costs about a millisecond, and entries hold exactly their bytes

@@ -36,9 +36,11 @@ type Options struct {
 	// EventExtra, when set, returns HTML shown on an event's own page below
 	// its details (internal/events: the "Register" link and calendar links).
 	// Its result is cached with the page until the site or an event's state
-	// changes, so it must depend only on the page and now's event state —
+	// changes, so it must depend only on the page, now's event state and
+	// rarely changed stored settings (such as registration closed early) —
 	// never on live numbers (those belong on the feature's own, uncached
-	// page) nor on the request beyond its host.
+	// page) nor on the request beyond its host. When such a stored setting
+	// changes, the feature calls DropCache.
 	EventExtra func(r *http.Request, p *content.Page, now time.Time) template.HTML
 	// NextChange, when set, names a further instant after now at which
 	// cached pages go stale, beyond the site's own (content.Site.NextChange):
@@ -162,6 +164,28 @@ func (s *Server) flush(g *generation) {
 	}
 	ng := &generation{site: g.site, until: g.until}
 	s.gen.Store(ng)
+}
+
+// DropCache forgets every cached response, keeping the site: the next
+// request for each page renders it afresh. Features call it after a change
+// that alters what Options.EventExtra returns but that the site cannot see
+// by itself — internal/events when an organiser closes or reopens
+// registration early, a database flag rather than content or time. Such
+// changes are rare, so dropping everything (not just the affected pages) is
+// simpler and costs only one render per page afterwards.
+//
+// Callers must call it after their change is visible to other readers (the
+// transaction committed): a request that picks the new, empty cache then
+// renders from the new state, while a request still building into the old
+// cache stores into one nobody reads any more.
+func (s *Server) DropCache() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.gen.Load()
+	if g == nil {
+		return
+	}
+	s.gen.Store(s.newGeneration(g.site, s.now()))
 }
 
 // serveRoot redirects "/" to the home of the visitor's language.
