@@ -24,11 +24,14 @@ func (c *Console) accounts(w http.ResponseWriter, r *http.Request, a *auth.Accou
 	for _, wp := range wps {
 		names[wp.ID] = wp.Name
 	}
-	c.render(w, r, a, http.StatusOK, "accounts.html", "Accounts", map[string]any{
+	c.render(w, r, a, http.StatusOK, "accounts.html", tr(r, "nav.accounts"), map[string]any{
 		"List": accts, "Roles": auth.Roles, "Workplaces": wps, "Names": names, "Me": a.ID})
 }
 
 func (c *Console) accountInvite(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	// The context carries the inviting member's language (guard's
+	// auth.WithLang) for the invitation email: the new account has no
+	// choice of its own yet.
 	if _, err := c.d.Auth.Invite(r.Context(), a.ID, r.PostFormValue("email"), r.PostForm["role"], r.PostForm["workplace"]); err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -41,7 +44,7 @@ func (c *Console) accountRoles(w http.ResponseWriter, r *http.Request, a *auth.A
 	roles := r.PostForm["role"]
 	// Nobody takes the key away from themselves by mistake.
 	if id == a.ID && !contains(roles, auth.SuperPowers) {
-		c.fail(w, r, a, http.StatusConflict, "You cannot remove super-powers from your own account; ask another administrator.")
+		c.fail(w, r, a, http.StatusConflict, "err.own_super")
 		return
 	}
 	if err := c.d.Auth.SetRoles(r.Context(), a.ID, id, roles); err != nil {
@@ -54,7 +57,7 @@ func (c *Console) accountRoles(w http.ResponseWriter, r *http.Request, a *auth.A
 func (c *Console) accountDisable(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
 	if id == a.ID {
-		c.fail(w, r, a, http.StatusConflict, "You cannot disable your own account; ask another administrator.")
+		c.fail(w, r, a, http.StatusConflict, "err.own_disable")
 		return
 	}
 	if err := c.d.Auth.Disable(r.Context(), a.ID, id); err != nil {

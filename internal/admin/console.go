@@ -57,9 +57,10 @@ type Outbox interface {
 
 // Console is the administration console under /admin/.
 type Console struct {
-	d      Deps
-	log    *slog.Logger
-	pages  map[string]*template.Template
+	d   Deps
+	log *slog.Logger
+	// pages are the parsed templates per language, then per file name.
+	pages  map[string]map[string]*template.Template
 	static fs.FS
 	search searchCache
 	actors actorCache
@@ -80,37 +81,21 @@ func New(d Deps) *Console {
 		}
 		d.Location = loc
 	}
-	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[string]*template.Template{}}
-	funcs := template.FuncMap{
-		"when": func(t any) string {
-			switch v := t.(type) {
-			case time.Time:
-				if v.IsZero() {
-					return "—"
-				}
-				return v.In(d.Location).Format("2006-01-02 15:04")
-			case *time.Time:
-				if v == nil {
-					return "—"
-				}
-				return v.In(d.Location).Format("2006-01-02 15:04")
-			}
-			return ""
-		},
-		"has":  func(list []string, s string) bool { return contains(list, s) },
-		"who":  c.actorName,
-		"join": strings.Join,
-	}
+	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[string]map[string]*template.Template{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "templates/")
-		if base == "layout.html" {
-			continue
+	for _, lang := range auth.Languages {
+		funcs := c.funcs(lang)
+		c.pages[lang] = map[string]*template.Template{}
+		for _, n := range names {
+			base := strings.TrimPrefix(n, "templates/")
+			if base == "layout.html" {
+				continue
+			}
+			c.pages[lang][base] = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
 		}
-		c.pages[base] = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
 	}
 	c.static, _ = fs.Sub(staticFS, "static")
 	return c
@@ -199,21 +184,28 @@ func (c *Console) Register(mux *http.ServeMux) {
 // maxForm bounds console form bodies.
 const maxForm = 64 << 10
 
-// guard checks the route's permission against the signed-in account.
+// guard checks the route's permission against the signed-in account, and
+// settles the request's language (the account's choice, else the
+// browser's) once, in the context, for the handler and its templates.
 func (c *Console) guard(rt Route) http.Handler {
 	if rt.Perm == "" {
 		panic("admin: route " + rt.Pattern + " has no permission")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := auth.FromContext(r.Context())
+		lang := auth.NegotiateLang(r)
+		if c.d.Auth != nil {
+			lang = c.d.Auth.Lang(r, a)
+		}
+		r = r.WithContext(auth.WithLang(r.Context(), lang))
 		if !a.Can(rt.Perm) {
-			c.fail(w, r, a, http.StatusForbidden, "You do not have permission for this page.")
+			c.fail(w, r, a, http.StatusForbidden, "err.forbidden")
 			return
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 			if err := r.ParseForm(); err != nil {
-				c.fail(w, r, a, http.StatusBadRequest, "The form could not be read (it may be too large).")
+				c.fail(w, r, a, http.StatusBadRequest, "err.form_unread")
 				return
 			}
 		}
@@ -243,6 +235,7 @@ type navItem struct {
 
 // view is what every page template gets.
 type view struct {
+	Lang    string // <html lang>; the templates' texts are already in it
 	Title   string
 	Account *auth.Account
 	Nav     []navItem
@@ -251,64 +244,76 @@ type view struct {
 	Data    any
 }
 
-func (c *Console) nav(a *auth.Account, path string) []navItem {
+func (c *Console) nav(lang string, a *auth.Account, path string) []navItem {
 	var out []navItem
-	add := func(perm, href, label string) {
+	add := func(perm, href, key string) {
 		if a.Can(perm) {
 			cur := path == href || (href != "/admin/" && strings.HasPrefix(path, href))
-			out = append(out, navItem{href, label, cur})
+			out = append(out, navItem{href, T(lang, key), cur})
 		}
 	}
-	add(auth.SignedIn, "/admin/", "Dashboard")
-	add(auth.ListApplications, "/admin/applications", "Applications")
-	add(auth.ListMembers, "/admin/members", "Members")
-	add(auth.ListWorkplaces, "/admin/workplaces", "Workplaces")
-	add(auth.ListEvents, "/admin/events", "Events")
-	add(auth.ManageMembers, "/admin/emails", "Emails")
-	add(auth.ManageMembers, "/admin/export", "Export")
-	add(auth.SuperPowers, "/admin/accounts", "Accounts")
-	add(auth.SuperPowers, "/admin/audit", "Audit trail")
+	add(auth.SignedIn, "/admin/", "nav.dashboard")
+	add(auth.ListApplications, "/admin/applications", "nav.applications")
+	add(auth.ListMembers, "/admin/members", "nav.members")
+	add(auth.ListWorkplaces, "/admin/workplaces", "nav.workplaces")
+	add(auth.ListEvents, "/admin/events", "nav.events")
+	add(auth.ManageMembers, "/admin/emails", "nav.emails")
+	add(auth.ManageMembers, "/admin/export", "nav.export")
+	add(auth.SuperPowers, "/admin/accounts", "nav.accounts")
+	add(auth.SuperPowers, "/admin/audit", "nav.audit")
 	return out
 }
 
-// flashes are the messages a redirect after a POST may show; the URL
-// carries only their code, never personal data.
-var flashes = map[string]string{
-	"verify": "The application is confirmed and waits in processing.", "resend": "The verification email will be sent again.",
-	"reject": "The application is rejected.", "invalidate": "The application is marked invalid.",
-	"reevaluate": "The application is back in the queue.", "delete": "The application was deleted for good.",
-	"accept": "The application is accepted and the member created.", "note": "The note is saved.",
-	"saved": "Saved.", "onboarded": "Onboarding is marked finished.", "leave": "Leaving is recorded.",
-	"workplaces": "The workplaces are saved.", "occupations": "The occupation is added.", "notes": "The note is saved.",
-	"created": "Created.", "rep": "Representatives updated.", "sent": "The email is queued and will be sent shortly.",
-	"reset": "The default text applies again.", "invited": "The account is created and a sign-in link is on its way.",
-	"roles": "The roles are saved.", "disabled": "The account is disabled and signed out everywhere.",
+// flashCodes are the messages a redirect after a POST may show (texts
+// "flash.<code>" in messages.json); the URL carries only their code, never
+// personal data.
+var flashCodes = []string{"verify", "resend", "reject", "invalidate", "reevaluate", "delete", "accept", "note",
+	"saved", "onboarded", "leave", "workplaces", "occupations", "notes", "created", "rep", "sent", "reset",
+	"invited", "roles", "disabled"}
+
+// flash is the notice for a ?done= code, "" for an unknown one.
+func flash(lang, code string) string {
+	if code == "" || !contains(flashCodes, code) {
+		return ""
+	}
+	return T(lang, "flash."+code)
 }
 
+// render shows page with title (already in the request's language).
 func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any) {
-	t, ok := c.pages[page]
+	lang := langOf(r)
+	set, ok := c.pages[lang]
+	if !ok {
+		lang = auth.FallbackLang
+		set = c.pages[lang]
+	}
+	t, ok := set[page]
 	if !ok {
 		panic("admin: no template " + page)
 	}
-	v := view{Title: title, Account: a, Nav: c.nav(a, r.URL.Path), Flash: flashes[r.URL.Query().Get("done")], Data: data}
+	v := view{Lang: lang, Title: title, Account: a, Nav: c.nav(lang, a, r.URL.Path), Flash: flash(lang, r.URL.Query().Get("done")), Data: data}
 	if e, ok := data.(errorData); ok {
 		v.Error = e.Message
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		c.log.Error("render console page", "page", page, "err", err)
-		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
+		http.Error(w, T(lang, "err.render"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	fmt.Fprint(w, b.String())
 }
 
 type errorData struct{ Message string }
 
-func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, msg string) {
-	c.render(w, r, a, status, "error.html", http.StatusText(status), errorData{Message: msg})
+// fail shows an error page with the message key (and its args) in the
+// request's language.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, key string, args ...any) {
+	lang := langOf(r)
+	c.render(w, r, a, status, "error.html", statusTitle(lang, status), errorData{Message: T(lang, key, args...)})
 }
 
 // failErr maps an error to a clear answer; unknown errors are logged (they
@@ -316,29 +321,34 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *auth.Account, 
 func (c *Console) failErr(w http.ResponseWriter, r *http.Request, a *auth.Account, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
-		c.fail(w, r, a, http.StatusNotFound, "There is no such record, or you may not see it.")
-	case errors.Is(err, ErrWrongState), errors.Is(err, ErrNumberTaken), errors.Is(err, ErrBadNumber):
-		c.fail(w, r, a, http.StatusConflict, capitalise(err.Error())+".")
-	case errors.Is(err, errNoEmail), errors.Is(err, errBadEmail):
-		c.fail(w, r, a, http.StatusConflict, capitalise(err.Error())+".")
-	case errors.Is(err, auth.ErrExists), errors.Is(err, auth.ErrBadEmail), errors.Is(err, auth.ErrBadRole), errors.Is(err, auth.ErrBadWorkpl):
-		c.fail(w, r, a, http.StatusBadRequest, capitalise(strings.TrimPrefix(err.Error(), "auth: "))+".")
+		c.fail(w, r, a, http.StatusNotFound, "err.not_found")
+	case errors.Is(err, ErrWrongState):
+		c.fail(w, r, a, http.StatusConflict, "err.wrong_state")
+	case errors.Is(err, ErrNumberTaken):
+		c.fail(w, r, a, http.StatusConflict, "err.number_taken")
+	case errors.Is(err, ErrBadNumber):
+		c.fail(w, r, a, http.StatusConflict, "err.bad_number")
+	case errors.Is(err, errNoEmail):
+		c.fail(w, r, a, http.StatusConflict, "err.no_email")
+	case errors.Is(err, errBadEmail):
+		c.fail(w, r, a, http.StatusConflict, "err.bad_email")
+	case errors.Is(err, auth.ErrExists):
+		c.fail(w, r, a, http.StatusBadRequest, "err.account_exists")
+	case errors.Is(err, auth.ErrBadEmail):
+		c.fail(w, r, a, http.StatusBadRequest, "err.account_email")
+	case errors.Is(err, auth.ErrBadRole):
+		c.fail(w, r, a, http.StatusBadRequest, "err.account_role")
+	case errors.Is(err, auth.ErrBadWorkpl):
+		c.fail(w, r, a, http.StatusBadRequest, "err.account_workplace")
 	case errors.Is(err, auth.ErrNoAccount):
-		c.fail(w, r, a, http.StatusNotFound, "There is no such account.")
+		c.fail(w, r, a, http.StatusNotFound, "err.no_account")
 	case errors.Is(err, errEmpty):
-		c.fail(w, r, a, http.StatusBadRequest, "Nothing was chosen.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.nothing_chosen")
 	case errors.Is(err, context.Canceled):
 	default:
 		c.log.Error("console action failed", "path", r.URL.Path, "err", err)
-		c.fail(w, r, a, http.StatusInternalServerError, "Something went wrong; nothing was changed. Please try again.")
+		c.fail(w, r, a, http.StatusInternalServerError, "err.failed")
 	}
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func redirect(w http.ResponseWriter, r *http.Request, to, done string) {

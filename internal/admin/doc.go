@@ -56,7 +56,36 @@
 //   - Events (events.go): counts, registrants, check-in at the door, the
 //     CSV export, messages and closing registration, on the store API of
 //     internal/events, behind list-events and manage-events.
-//   - The console is in English only for now; the public site is bilingual.
+//   - Czech and English (i18n.go, messages.json). The committee works in
+//     Czech, but volunteers and staff who do not read Czech help too, so
+//     each person gets their own language: the account's saved choice
+//     (the language select on /auth/account, accounts.lang, migration
+//     00041) when there is one, else the browser's Accept-Language
+//     (web.NegotiateLanguage over auth.Languages), else English. The
+//     choice lives on the account, not in the URL or a cookie: console
+//     URLs are bookmarked and shared between committee members, and the
+//     choice follows the person to every device. guard settles the
+//     language once per request (auth.WithLang) before the permission
+//     check, so even a refusal is in the right language. Templates are
+//     parsed once per language with a function map bound to it, so
+//     {{t "key"}} works everywhere, nested templates included; tests walk
+//     the templates and the Go code for every key and check both
+//     languages have it. Counts use CLDR plural forms (x/text/feature/
+//     plural): "1 přihláška, 3 přihlášky, 5 přihlášek".
+//     What stays as stored: audit action codes, record types and details
+//     are written in English codes and shown translated (AuditActions
+//     lists the codes; an unknown one shows as itself, and the code stays
+//     visible next to its label so the audit search, which matches codes,
+//     keeps working); details are free text written at the time and are
+//     shown as stored, but for an application's state change, whose
+//     states are translated. Times are numeric (2006-01-02 15:04), the same in
+//     both languages. CSV exports (members, newsletter, event
+//     registrants) keep English column headers in every language: they
+//     are a machine format that spreadsheets and scripts read, and a
+//     header that changed with the exporter's language would break them
+//     (the export form shows each column's translated name next to its
+//     header). Member and email-template data, event titles and the
+//     welcome email are content, in the language they were written in.
 //
 // Speed (BenchmarkMembers, 10,000 members and 2,000 applications from
 // Seed, on the shared 2-core test machine under load): members list first

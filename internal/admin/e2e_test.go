@@ -106,7 +106,7 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		if got := browsertest.Text(t, tab, "#number"); got != "1" {
 			t.Fatalf("member number shown: %q", got)
 		}
-		if !strings.Contains(browsertest.Text(t, tab, "main"), "member.create by chair@example.org") {
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "Member created by chair@example.org") {
 			t.Fatal("the timeline does not say who accepted")
 		}
 		if !strings.Contains(browsertest.Text(t, tab, "main"), "Welder") {
@@ -136,6 +136,29 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		if !strings.Contains(browsertest.HTML(t, tab), "no such record") {
 			t.Fatal("unknown application did not say so")
 		}
+		// The browser asks for English; choosing Czech on the account page
+		// turns the whole console Czech, and it stays accessible.
+		browsertest.Navigate(t, tab, srv.URL+"/auth/account")
+		browsertest.AssertAxeClean(t, tab, "account")
+		browsertest.SetValue(t, tab, "#lang", "cs")
+		browsertest.ClickNavigate(t, tab, "#save-lang")
+		if got := browsertest.Eval[string](t, tab, "document.documentElement.lang"); got != "cs" {
+			t.Fatalf("account page after choosing Czech: lang %q", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "account in Czech")
+		for _, p := range []string{"/admin/", "/admin/applications?state=accepted", "/admin/members/new", "/admin/workplaces/" + wp,
+			"/admin/events", "/admin/audit", "/admin/applications/" + db.NewID()} {
+			browsertest.Navigate(t, tab, srv.URL+p)
+			if got := browsertest.Eval[string](t, tab, "document.documentElement.lang"); got != "cs" {
+				t.Fatalf("%s: lang %q after choosing Czech", p, got)
+			}
+			browsertest.AssertAxeClean(t, tab, p+" in Czech")
+		}
+		browsertest.Navigate(t, tab, memberURL)
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "Člen založen, provedl(a) chair@example.org") {
+			t.Fatal("the Czech timeline does not say who accepted")
+		}
+		browsertest.AssertAxeClean(t, tab, "member in Czech")
 		// Chromium itself asks its autofill server about forms (refused by
 		// the tab's proxy); nothing the console serves reaches elsewhere.
 		for _, fr := range browsertest.ForeignRequests(tab, "127.0.0.1") {

@@ -278,12 +278,15 @@ func (c *Console) eventRegistrants(ctx context.Context, actor *auth.Account, ev 
 	return out, nil
 }
 
-// Questions are the labels of ev's extra questions, in English where
-// the front matter has it (the console is in English).
-func (ev EventRow) Questions() []string {
+// Questions are the labels of ev's extra questions in lang (the console's
+// language) where the front matter has it, else in English, else any.
+func (ev EventRow) Questions(lang string) []string {
 	var out []string
 	for _, q := range ev.ev.Questions {
-		l := q.Label["en"]
+		l := q.Label[lang]
+		if l == "" {
+			l = q.Label["en"]
+		}
 		if l == "" {
 			l = q.Label[""]
 		}
@@ -370,21 +373,9 @@ func (c *Console) ExportEvent(ctx context.Context, actor *auth.Account, ev Event
 	return nil
 }
 
-// Audiences a message may go to, with their labels.
-var messageAudiences = []struct{ Value, Label string }{
-	{string(events.AudienceAll), "Everyone registered (confirmed and waiting)"},
-	{string(events.AudienceConfirmed), "Confirmed only"},
-	{string(events.AudienceWaiting), "The waiting list only"},
-}
-
-func audienceLabel(a string) string {
-	for _, x := range messageAudiences {
-		if x.Value == a {
-			return x.Label
-		}
-	}
-	return ""
-}
+// Audiences a message may go to (labels "audience.<value>" in
+// messages.json).
+var messageAudiences = []string{string(events.AudienceAll), string(events.AudienceConfirmed), string(events.AudienceWaiting)}
 
 // EventMessage is a message to an event's registrants.
 type EventMessage struct {
@@ -398,7 +389,7 @@ var errBadMessage = errors.New("a message needs an audience, a subject (at most 
 func checkMessage(m EventMessage) (EventMessage, error) {
 	subj, ok1 := cleanText(m.Subject, maxMessageSubject, false)
 	text, ok2 := cleanText(m.Text, maxMessageText, true)
-	if !ok1 || !ok2 || subj == "" || text == "" || audienceLabel(m.Audience) == "" {
+	if !ok1 || !ok2 || subj == "" || text == "" || !slices.Contains(messageAudiences, m.Audience) {
 		return m, errBadMessage
 	}
 	return EventMessage{Audience: m.Audience, Subject: subj, Text: text}, nil

@@ -10,29 +10,21 @@ import (
 	"unionhall/internal/events"
 )
 
-// Flash codes of the events pages; merged into the console's table so a
+// Flash codes of the events pages; added to the console's list so a
 // redirect's URL still carries only a code.
-var eventFlashes = map[string]string{
-	"checkedin": "Checked in.", "checkedout": "The check-in is undone.",
-	"closed": "Registration is closed. People can no longer register.", "reopened": "Registration is open again (until its deadline).",
-	"messaged": "The message is queued and will be sent shortly.",
-}
+var eventFlashes = []string{"checkedin", "checkedout", "closed", "reopened", "messaged"}
 
-func init() {
-	for k, v := range eventFlashes {
-		flashes[k] = v
-	}
-}
+func init() { flashCodes = append(flashCodes, eventFlashes...) }
 
 // failEvent maps the events pages' errors to answers.
 func (c *Console) failEvent(w http.ResponseWriter, r *http.Request, a *auth.Account, err error) {
 	switch {
 	case errors.Is(err, errNoEvents):
-		c.fail(w, r, a, http.StatusNotFound, "Events are not set up on this server.")
+		c.fail(w, r, a, http.StatusNotFound, "err.no_events")
 	case errors.Is(err, errBadMessage):
-		c.fail(w, r, a, http.StatusBadRequest, capitalise(err.Error())+".")
+		c.fail(w, r, a, http.StatusBadRequest, "err.bad_message")
 	case errors.Is(err, errNoRecipients):
-		c.fail(w, r, a, http.StatusConflict, capitalise(err.Error())+"; nothing was sent.")
+		c.fail(w, r, a, http.StatusConflict, "err.no_recipients")
 	default:
 		c.failErr(w, r, a, err)
 	}
@@ -44,7 +36,7 @@ func (c *Console) eventsList(w http.ResponseWriter, r *http.Request, a *auth.Acc
 		c.failEvent(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "events.html", "Events", map[string]any{"Rows": rows})
+	c.render(w, r, a, http.StatusOK, "events.html", tr(r, "nav.events"), map[string]any{"Rows": rows})
 }
 
 // event loads the event of the URL's {id}, answering 404 itself.
@@ -62,7 +54,7 @@ type eventData struct {
 	Regs       []Registrant
 	Questions  []string
 	CanManage  bool
-	Audiences  []struct{ Value, Label string }
+	Audiences  []string
 	Recipients map[string]int
 	Message    EventMessage
 	CheckedIn  int
@@ -85,15 +77,16 @@ func (c *Console) renderEvent(w http.ResponseWriter, r *http.Request, a *auth.Ac
 		c.failEvent(w, r, a, err)
 		return
 	}
-	d := eventData{E: ev, Regs: regs, Questions: ev.Questions(), CanManage: a.Can(auth.ManageEvents), Audiences: messageAudiences,
-		Recipients: recipientCounts(regs), Message: m, Cols: 6 + len(ev.Questions())}
+	qs := ev.Questions(langOf(r))
+	d := eventData{E: ev, Regs: regs, Questions: qs, CanManage: a.Can(auth.ManageEvents), Audiences: messageAudiences,
+		Recipients: recipientCounts(regs), Message: m, Cols: 6 + len(qs)}
 	c.render(w, r, a, http.StatusOK, "event.html", ev.Title, d)
 }
 
 func recipientCounts(regs []Registrant) map[string]int {
 	m := map[string]int{}
 	for _, x := range messageAudiences {
-		m[x.Value] = recipients(regs, x.Value)
+		m[x] = recipients(regs, x)
 	}
 	return m
 }
@@ -113,7 +106,7 @@ func (c *Console) eventDoor(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	if r.Method == http.MethodPost {
 		var ok bool
 		if q, ok = cleanText(r.PostFormValue("q"), maxDoorQuery, false); !ok {
-			c.fail(w, r, a, http.StatusBadRequest, "Search for at most 100 characters, without control characters.")
+			c.fail(w, r, a, http.StatusBadRequest, "err.door_query")
 			return
 		}
 	}
@@ -134,7 +127,7 @@ func (c *Console) eventDoor(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		list = append(list, p)
 	}
 	slices.SortStableFunc(list, func(x, y Registrant) int { return strings.Compare(fold(x.Name), fold(y.Name)) })
-	c.render(w, r, a, http.StatusOK, "event_door.html", "Check-in: "+ev.Title, eventData{E: ev, Regs: list, Query: q, CheckedIn: ev.CheckedIn})
+	c.render(w, r, a, http.StatusOK, "event_door.html", tr(r, "title.door", "event", ev.Title), eventData{E: ev, Regs: list, Query: q, CheckedIn: ev.CheckedIn})
 }
 
 func (c *Console) eventCheckIn(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -144,7 +137,7 @@ func (c *Console) eventCheckIn(w http.ResponseWriter, r *http.Request, a *auth.A
 	}
 	op := r.PostFormValue("op")
 	if op != "in" && op != "out" {
-		c.fail(w, r, a, http.StatusBadRequest, "Choose check in or undo.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.checkin_op")
 		return
 	}
 	reg := r.PostFormValue("reg")
@@ -187,7 +180,7 @@ func (c *Console) eventClose(w http.ResponseWriter, r *http.Request, a *auth.Acc
 	}
 	op := r.PostFormValue("op")
 	if op != "close" && op != "reopen" {
-		c.fail(w, r, a, http.StatusBadRequest, "Choose close or reopen.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.close_op")
 		return
 	}
 	if err := c.SetEventClosed(r.Context(), a, ev, op == "close"); err != nil {
@@ -211,7 +204,7 @@ func (c *Console) eventMessage(w http.ResponseWriter, r *http.Request, a *auth.A
 	m := EventMessage{Audience: r.PostFormValue("audience"), Subject: r.PostFormValue("subject"), Text: r.PostFormValue("text")}
 	op := r.PostFormValue("op")
 	if op != "preview" && op != "send" && op != "edit" {
-		c.fail(w, r, a, http.StatusBadRequest, "Choose preview, send or change.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.message_op")
 		return
 	}
 	clean, err := checkMessage(m)
@@ -236,6 +229,6 @@ func (c *Console) eventMessage(w http.ResponseWriter, r *http.Request, a *auth.A
 		c.failEvent(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "event_message.html", "Message preview: "+ev.Title, map[string]any{
-		"E": ev, "M": clean, "AudienceLabel": audienceLabel(clean.Audience), "Count": n})
+	c.render(w, r, a, http.StatusOK, "event_message.html", tr(r, "title.event_message", "event", ev.Title), map[string]any{
+		"E": ev, "M": clean, "Count": n})
 }

@@ -50,7 +50,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		}
 		d.Audit = es
 	}
-	c.render(w, r, a, http.StatusOK, "dashboard.html", "Dashboard", d)
+	c.render(w, r, a, http.StatusOK, "dashboard.html", tr(r, "nav.dashboard"), d)
 }
 
 func page(r *http.Request) int {
@@ -86,7 +86,8 @@ func (c *Console) applications(w http.ResponseWriter, r *http.Request, a *auth.A
 	for _, s := range States {
 		tabs = append(tabs, tab{s, counts[s], s == state})
 	}
-	c.render(w, r, a, http.StatusOK, "applications.html", "Applications: "+state, map[string]any{"Tabs": tabs, "List": list, "State": state})
+	c.render(w, r, a, http.StatusOK, "applications.html", tr(r, "title.applications", "state", label(langOf(r), "states.", state)),
+		map[string]any{"Tabs": tabs, "List": list, "State": state, "Count": counts[state]})
 }
 
 func (c *Console) application(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -117,7 +118,7 @@ func (c *Console) application(w http.ResponseWriter, r *http.Request, a *auth.Ac
 			}
 		}
 	}
-	c.render(w, r, a, http.StatusOK, "application.html", "Application", map[string]any{
+	c.render(w, r, a, http.StatusOK, "application.html", tr(r, "title.application"), map[string]any{
 		"App": app, "Notes": notes, "Timeline": timeline, "Actions": actions,
 		"CanResolve": a.Can(auth.ResolveApplications), "CanMember": a.Can(auth.ViewMember)})
 }
@@ -189,7 +190,7 @@ func (c *Console) applicationNote(w http.ResponseWriter, r *http.Request, a *aut
 	id := r.PathValue("id")
 	body, ok := cleanText(r.PostFormValue("note"), maxNote, true)
 	if !ok || body == "" {
-		c.fail(w, r, a, http.StatusBadRequest, "A note must have text, at most 5000 characters, without control characters.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.note")
 		return
 	}
 	if _, err := c.LoadApplication(r.Context(), id); err != nil {
@@ -252,7 +253,7 @@ func (c *Console) members(w http.ResponseWriter, r *http.Request, a *auth.Accoun
 	}
 	d := membersData{List: list, Filter: f, Categories: []string{CatNew, CatCurrent, CatPast, CatAll}, Workplaces: wps,
 		Prev: f.Page - 1, Next: f.Page + 1, HasPrev: f.Page > 0, HasNext: (f.Page+1)*pageSize < list.Total, CanManage: a.Can(auth.ManageMembers)}
-	c.render(w, r, a, http.StatusOK, "members.html", "Members", d)
+	c.render(w, r, a, http.StatusOK, "members.html", tr(r, "nav.members"), d)
 }
 
 func (c *Console) member(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -278,16 +279,16 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, a *auth.Account
 	}
 	title := m.Data.Name()
 	if title == "" {
-		title = "Member " + strconv.FormatInt(m.Number, 10)
+		title = tr(r, "title.member_number", "number", strconv.FormatInt(m.Number, 10))
 	}
 	c.render(w, r, a, http.StatusOK, "member.html", title, map[string]any{
 		"M": m, "CanManage": a.Can(auth.ManageMembers), "CanApp": a.Can(auth.ViewApplication),
 		"AllWorkplaces": wps, "In": in})
 }
 
-// memberForm reads and checks the contact fields of a member form.
-func memberForm(r *http.Request) (MemberData, string, bool) {
-	var md MemberData
+// memberForm reads and checks the contact fields of a member form. On a
+// problem it returns the message key and its args.
+func memberForm(r *http.Request) (md MemberData, key string, args []any, ok bool) {
 	fields := []struct {
 		dst  *string
 		name string
@@ -300,25 +301,25 @@ func memberForm(r *http.Request) (MemberData, string, bool) {
 	for _, f := range fields {
 		v, ok := cleanText(r.PostFormValue(f.name), f.max, false)
 		if !ok {
-			return md, "The field " + strings.ReplaceAll(f.name, "_", " ") + " is too long or holds characters that are not allowed.", false
+			return md, "err.field", []any{"field", tr(r, "field."+f.name)}, false
 		}
 		*f.dst = v
 	}
 	if md.FirstName == "" && md.LastName == "" {
-		return md, "A member needs a name.", false
+		return md, "err.member_name", nil, false
 	}
 	if md.Email != "" && (!strings.Contains(md.Email, "@") || strings.ContainsAny(md.Email, " <>\"")) {
-		return md, "The email address is not valid.", false
+		return md, "err.member_email", nil, false
 	}
 	md.Email = strings.ToLower(md.Email)
 	md.Lang, _ = cleanText(r.PostFormValue("lang"), 10, false)
-	return md, "", true
+	return md, "", nil, true
 }
 
 func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	md, msg, ok := memberForm(r)
+	md, key, args, ok := memberForm(r)
 	if !ok {
-		c.fail(w, r, a, http.StatusBadRequest, msg)
+		c.fail(w, r, a, http.StatusBadRequest, key, args...)
 		return
 	}
 	id := r.PathValue("id")
@@ -342,14 +343,14 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 	case "occupations":
 		text, ok := cleanText(r.PostFormValue("occupation"), 200, false)
 		if !ok || text == "" {
-			c.fail(w, r, a, http.StatusBadRequest, "An occupation must have text, at most 200 characters.")
+			c.fail(w, r, a, http.StatusBadRequest, "err.occupation_needed")
 			return
 		}
 		err = c.AddOccupation(r.Context(), a, id, text)
 	case "notes":
 		body, ok := cleanText(r.PostFormValue("note"), maxNote, true)
 		if !ok || body == "" {
-			c.fail(w, r, a, http.StatusBadRequest, "A note must have text, at most 5000 characters, without control characters.")
+			c.fail(w, r, a, http.StatusBadRequest, "err.note")
 			return
 		}
 		if _, err = c.LoadMember(r.Context(), a, id, auth.ManageMembers); err == nil {
@@ -364,18 +365,18 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 }
 
 func (c *Console) memberNewForm(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	c.render(w, r, a, http.StatusOK, "member_new.html", "Add a member", nil)
+	c.render(w, r, a, http.StatusOK, "member_new.html", tr(r, "title.member_new"), nil)
 }
 
 func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	md, msg, ok := memberForm(r)
+	md, key, args, ok := memberForm(r)
 	if !ok {
-		c.fail(w, r, a, http.StatusBadRequest, msg)
+		c.fail(w, r, a, http.StatusBadRequest, key, args...)
 		return
 	}
 	occ, ok := cleanText(r.PostFormValue("occupation"), 200, false)
 	if !ok {
-		c.fail(w, r, a, http.StatusBadRequest, "The occupation is too long or holds characters that are not allowed.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.occupation")
 		return
 	}
 	var number int64
@@ -401,7 +402,7 @@ func (c *Console) workplaces(w http.ResponseWriter, r *http.Request, a *auth.Acc
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "workplaces.html", "Workplaces", map[string]any{"List": wps, "CanManage": a.Can(auth.ManageWorkplaces)})
+	c.render(w, r, a, http.StatusOK, "workplaces.html", tr(r, "nav.workplaces"), map[string]any{"List": wps, "CanManage": a.Can(auth.ManageWorkplaces)})
 }
 
 func (c *Console) workplace(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -439,7 +440,7 @@ func (c *Console) workplaceSave(w http.ResponseWriter, r *http.Request, a *auth.
 	email, ok2 := cleanText(r.PostFormValue("contact_email"), 254, false)
 	desc, ok3 := cleanText(r.PostFormValue("description"), 5000, true)
 	if !ok1 || !ok2 || !ok3 || name == "" {
-		c.fail(w, r, a, http.StatusBadRequest, "A workplace needs a name (at most 200 characters); fields must not hold control characters.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.workplace")
 		return
 	}
 	id, err := c.SaveWorkplace(r.Context(), a, Workplace{ID: r.PathValue("id"), Name: name, ContactEmail: email, Description: desc})
@@ -475,7 +476,7 @@ func csvHeaders(w http.ResponseWriter, name string) {
 }
 
 func (c *Console) exportForm(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	c.render(w, r, a, http.StatusOK, "export.html", "Export members", map[string]any{"Columns": ExportColumns,
+	c.render(w, r, a, http.StatusOK, "export.html", tr(r, "title.export"), map[string]any{"Columns": ExportColumns,
 		"Categories": []string{CatCurrent, CatNew, CatPast, CatAll}})
 }
 
@@ -500,14 +501,14 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "audit.html", "Audit trail", map[string]any{"Q": q, "Entries": es})
+	c.render(w, r, a, http.StatusOK, "audit.html", tr(r, "nav.audit"), map[string]any{"Q": q, "Entries": es})
 }
 
 // memberEmail previews (op=preview) or sends (op=send) an email to a member.
 func (c *Console) memberEmail(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id, name := r.PathValue("id"), r.PostFormValue("name")
 	if !contains(EmailNames, name) {
-		c.fail(w, r, a, http.StatusBadRequest, "Choose an email to send.")
+		c.fail(w, r, a, http.StatusBadRequest, "err.choose_email")
 		return
 	}
 	if r.PostFormValue("op") == "send" {
@@ -523,7 +524,7 @@ func (c *Console) memberEmail(w http.ResponseWriter, r *http.Request, a *auth.Ac
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "email_preview.html", "Preview: "+name+" email", map[string]any{"E": e, "ID": id, "Name": name})
+	c.render(w, r, a, http.StatusOK, "email_preview.html", tr(r, "title.email_preview", "name", label(langOf(r), "mailname.", name)), map[string]any{"E": e, "ID": id, "Name": name})
 }
 
 func (c *Console) emails(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -532,7 +533,7 @@ func (c *Console) emails(w http.ResponseWriter, r *http.Request, a *auth.Account
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "emails.html", "Emails to members", map[string]any{"List": ts, "Names": EmailNames})
+	c.render(w, r, a, http.StatusOK, "emails.html", tr(r, "title.emails"), map[string]any{"List": ts, "Names": EmailNames})
 }
 
 func (c *Console) emailForm(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -545,7 +546,7 @@ func (c *Console) emailForm(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "email_form.html", "Edit the "+name+" email ("+lang+")", map[string]any{"T": t, "Vars": EmailVars})
+	c.render(w, r, a, http.StatusOK, "email_form.html", tr(r, "title.email_form", "name", label(langOf(r), "mailname.", name), "lang", lang), map[string]any{"T": t, "Vars": EmailVars})
 }
 
 func (c *Console) emailSave(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -556,7 +557,7 @@ func (c *Console) emailSave(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		t.Subject, ok1 = cleanText(r.PostFormValue("subject"), 200, false)
 		t.Body, ok2 = cleanText(r.PostFormValue("body"), maxTemplate, true)
 		if !ok1 || !ok2 || t.Subject == "" || t.Body == "" {
-			c.fail(w, r, a, http.StatusBadRequest, "An email needs a subject (at most 200 characters) and a text (at most 20000), without control characters.")
+			c.fail(w, r, a, http.StatusBadRequest, "err.template")
 			return
 		}
 	}

@@ -179,10 +179,9 @@ func (s *Service) Invite(ctx context.Context, actorID, email string, roles, work
 		return "", errors.New("auth: no outbox to send the invitation")
 	}
 	_, id, err := s.createAccount(ctx, actorID, email, roles, workplaceIDs, func(tx *sql.Tx, e, token string) error {
-		msg := umail.Message{To: e, Subject: "Your access to the Unionhall console",
-			Text: "An account was created for you in the Unionhall console.\n\n" +
-				"Open this link within 15 minutes and press the button on the page to sign in:\n\n" +
-				s.linkURL(token) + "\n\nAfterwards you can ask for a new link on the sign-in page at any time.\n"}
+		// In the inviting committee member's language (the console puts it
+		// in the context); the invitee has not chosen one yet.
+		msg := inviteEmail(LangFrom(ctx), e, s.linkURL(token))
 		if err := s.d.Outbox.Enqueue(ctx, tx, msg); err != nil {
 			return fmt.Errorf("queue invitation: %w", err)
 		}

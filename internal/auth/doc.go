@@ -65,4 +65,12 @@
 //     sign-in, so the identity provider stays the source of truth. A person
 //     with neither gets no account. The issuer is discovered on first use,
 //     so a provider that is down does not stop the server.
+//   - Language (lang.go, messages.json): pages, errors and the emails a
+//     request causes speak Czech or English. Signed in, the account's own
+//     choice (accounts.lang, set on the account page, audited) wins; else
+//     Accept-Language; else English. The sign-in email takes the language
+//     of the request that asked for it (carried in the context into the
+//     background half of RequestLink); an invitation takes the inviting
+//     member's. passkey.js reads its status texts from data attributes the
+//     server fills in the page's language, so it has no catalog of its own.
 package auth

@@ -28,6 +28,7 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.Handle("POST /auth/logout", s.Middleware(http.HandlerFunc(s.handleLogout)))
 	mux.Handle("POST /auth/logout-everywhere", s.Middleware(http.HandlerFunc(s.handleLogoutEverywhere)))
 	mux.Handle("GET /auth/account", s.Middleware(http.HandlerFunc(s.handleAccountPage)))
+	mux.Handle("POST /auth/account/lang", s.Middleware(http.HandlerFunc(s.handleAccountLang)))
 	mux.HandleFunc("GET /auth/static/passkey.js", s.handleScript)
 	if s.webauthn != nil {
 		mux.Handle("POST /auth/passkey/register/begin", s.Middleware(http.HandlerFunc(s.handlePasskeyRegisterBegin)))
@@ -43,6 +44,8 @@ func (s *Service) Register(mux *http.ServeMux) {
 }
 
 type pageView struct {
+	// Lang is the page's language (see Lang): <html lang> and every text.
+	Lang       string
 	SSO        string // name of the single sign-on provider, if configured
 	PasskeysOn bool   // passkeys are offered
 	Passkeys   []Passkey
@@ -51,11 +54,31 @@ type pageView struct {
 	Error      string
 	Email      string
 	Token      string
+	// The account page's language choice: the saved one ("" = follow the
+	// browser), what the browser asks for now, and the choices.
+	SavedLang   string
+	BrowserLang string
+	Languages   []string
+}
+
+// T is a text of the page's language; templates call it as {{.T "key"}}
+// (a method rather than a template function, so the template set parsed
+// in New needs no function map).
+func (v pageView) T(key string, args ...any) string { return T(v.Lang, key, args...) }
+
+// page starts a view in the request's language: the signed-in account's
+// choice behind Middleware, the browser's before sign-in.
+func (s *Service) page(r *http.Request) pageView {
+	return pageView{Lang: s.Lang(r, FromContext(r.Context()))}
 }
 
 func (s *Service) render(w http.ResponseWriter, name string, status int, v pageView) {
+	if v.Lang == "" {
+		v.Lang = FallbackLang
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", v.Lang)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 	// The link page's URL carries the token: never send it on.
@@ -71,7 +94,9 @@ func (s *Service) render(w http.ResponseWriter, name string, status int, v pageV
 }
 
 func (s *Service) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, "login.html", http.StatusOK, pageView{Title: "Sign in"})
+	v := s.page(r)
+	v.Title = v.T("login.title")
+	s.render(w, "login.html", http.StatusOK, v)
 }
 
 func remoteAddr(r *http.Request) string {
@@ -83,28 +108,35 @@ func remoteAddr(r *http.Request) string {
 }
 
 func (s *Service) handleLoginRequest(w http.ResponseWriter, r *http.Request) {
+	v := s.page(r)
+	v.Title = v.T("login.title")
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		s.render(w, "login.html", http.StatusBadRequest, pageView{Title: "Sign in", Error: "The form could not be read. Please try again."})
+		v.Error = v.T("login.form_unread")
+		s.render(w, "login.html", http.StatusBadRequest, v)
 		return
 	}
 	email := r.PostFormValue("email")
-	err := s.RequestLink(r.Context(), email, s.d.ClientAddr(r))
+	// The link email is written in the language of this request (LangFrom).
+	err := s.RequestLink(WithLang(r.Context(), v.Lang), email, s.d.ClientAddr(r))
 	switch {
 	case err == nil:
-		s.render(w, "message.html", http.StatusOK, pageView{Title: "Check your email",
-			Message: "If this address belongs to an account, a sign-in link is on its way. It works once, within 15 minutes."})
+		v.Title, v.Message = v.T("sent.title"), v.T("sent.text")
+		s.render(w, "message.html", http.StatusOK, v)
 	case errors.Is(err, ErrBadEmail):
 		if len(email) > maxEmail {
 			email = ""
 		}
-		s.render(w, "login.html", http.StatusBadRequest, pageView{Title: "Sign in", Email: email, Error: "Please enter a valid email address."})
+		v.Email, v.Error = email, v.T("login.bad_email")
+		s.render(w, "login.html", http.StatusBadRequest, v)
 	case errors.Is(err, errRateLimited):
 		w.Header().Set("Retry-After", "900")
-		s.render(w, "login.html", http.StatusTooManyRequests, pageView{Title: "Sign in", Error: "Too many attempts. Please wait 15 minutes and try again."})
+		v.Error = v.T("login.rate_limited")
+		s.render(w, "login.html", http.StatusTooManyRequests, v)
 	default:
 		s.log.Error("login link request failed", "err", err)
-		s.render(w, "login.html", http.StatusServiceUnavailable, pageView{Title: "Sign in", Error: "Something went wrong on our side. Please try again in a few minutes."})
+		v.Error = v.T("login.failed_later")
+		s.render(w, "login.html", http.StatusServiceUnavailable, v)
 	}
 }
 
@@ -121,7 +153,9 @@ func (s *Service) handleLinkPage(w http.ResponseWriter, r *http.Request) {
 	if len(token) > 100 || strings.ContainsAny(token, "\"<>'") {
 		token = ""
 	}
-	s.render(w, "link.html", http.StatusOK, pageView{Title: "Sign in", Token: token})
+	v := s.page(r)
+	v.Title, v.Token = v.T("login.title"), token
+	s.render(w, "link.html", http.StatusOK, v)
 }
 
 func (s *Service) secure(r *http.Request) bool {
@@ -129,20 +163,23 @@ func (s *Service) secure(r *http.Request) bool {
 }
 
 func (s *Service) handleLinkConsume(w http.ResponseWriter, r *http.Request) {
+	v := s.page(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		s.render(w, "message.html", http.StatusBadRequest, pageView{Title: "Sign-in link not valid", Error: "The form could not be read."})
+		v.Title, v.Error = v.T("link.invalid_title"), v.T("link.form_unread")
+		s.render(w, "message.html", http.StatusBadRequest, v)
 		return
 	}
 	token, _, err := s.ConsumeLink(r.Context(), r.PostFormValue("token"))
 	if errors.Is(err, ErrBadLink) {
-		s.render(w, "message.html", http.StatusBadRequest, pageView{Title: "Sign-in link not valid",
-			Error: "This sign-in link was already used or has expired. Ask for a new one."})
+		v.Title, v.Error = v.T("link.invalid_title"), v.T("link.used")
+		s.render(w, "message.html", http.StatusBadRequest, v)
 		return
 	}
 	if err != nil {
 		s.log.Error("spend login link", "err", err)
-		s.render(w, "message.html", http.StatusServiceUnavailable, pageView{Title: "Sign in failed", Error: "Something went wrong on our side. Please try again."})
+		v.Title, v.Error = v.T("failed.title"), v.T("failed.ours")
+		s.render(w, "message.html", http.StatusServiceUnavailable, v)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -159,22 +196,47 @@ func (s *Service) clearCookie(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
+	v := s.page(r) // before the session ends: the account's language
 	if err := s.SignOut(r.Context(), FromContext(r.Context())); err != nil {
 		s.log.Error("sign out", "err", err)
-		http.Error(w, "Sign-out failed; please try again.", http.StatusServiceUnavailable)
+		http.Error(w, v.T("signout.failed"), http.StatusServiceUnavailable)
 		return
 	}
 	s.clearCookie(w, r)
-	s.render(w, "message.html", http.StatusOK, pageView{Title: "Signed out", Message: "You are signed out."})
+	v.Title, v.Message = v.T("signout.title"), v.T("signout.text")
+	s.render(w, "message.html", http.StatusOK, v)
 }
 
 func (s *Service) handleLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	a := FromContext(r.Context())
+	v := s.page(r)
 	if err := s.SignOutEverywhere(r.Context(), a.ID, a.ID); err != nil {
 		s.log.Error("sign out everywhere", "err", err)
-		http.Error(w, "Sign-out failed; please try again.", http.StatusServiceUnavailable)
+		http.Error(w, v.T("signout.failed"), http.StatusServiceUnavailable)
 		return
 	}
 	s.clearCookie(w, r)
-	s.render(w, "message.html", http.StatusOK, pageView{Title: "Signed out everywhere", Message: "You are signed out on every device."})
+	v.Title, v.Message = v.T("signout_all.title"), v.T("signout_all.text")
+	s.render(w, "message.html", http.StatusOK, v)
+}
+
+// handleAccountLang saves the account's language choice (lang = "cs",
+// "en", or "" to follow the browser) and shows the account page in it.
+func (s *Service) handleAccountLang(w http.ResponseWriter, r *http.Request) {
+	a := FromContext(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		s.accountPage(w, r, http.StatusBadRequest, "", "login.form_unread")
+		return
+	}
+	err := s.SetAccountLang(r.Context(), a.ID, r.PostFormValue("lang"))
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/auth/account?done=lang", http.StatusSeeOther)
+	case errors.Is(err, ErrBadLang):
+		s.accountPage(w, r, http.StatusBadRequest, "", "account.language_bad")
+	default:
+		s.log.Error("save account language", "err", err)
+		s.accountPage(w, r, http.StatusServiceUnavailable, "", "failed.ours")
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"unionhall/internal/db"
-	umail "unionhall/internal/mail"
 	"unionhall/internal/seal"
 )
 
@@ -77,14 +76,9 @@ func (s *Service) sendLink(ctx context.Context, e string, bidx []byte) error {
 	}
 	now := s.d.Now()
 	token, hash := seal.NewToken()
-	msg := umail.Message{
-		To:      e,
-		Subject: "Your Unionhall sign-in link",
-		Text: "Someone — hopefully you — asked to sign in to the Unionhall console.\n\n" +
-			"Open this link within 15 minutes and press the button on the page:\n\n" +
-			s.linkURL(token) + "\n\n" +
-			"The link works once. If you did not ask for it, ignore this email.\n",
-	}
+	// The language of the request that asked (handleLoginRequest puts it
+	// in the context, which the background half keeps).
+	msg := linkEmail(LangFrom(ctx), e, s.linkURL(token))
 	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.insertLink(ctx, tx, id, hash, now); err != nil {
 			return err
@@ -250,14 +244,14 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		if err != nil {
 			if !errors.Is(err, ErrNoSession) && !errors.Is(err, http.ErrNoCookie) {
 				s.log.Error("session check failed", "err", err)
-				http.Error(w, "The console is unavailable right now.", http.StatusServiceUnavailable)
+				http.Error(w, T(NegotiateLang(r), "session.unavailable"), http.StatusServiceUnavailable)
 				return
 			}
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, "/auth/login", http.StatusSeeOther)
 				return
 			}
-			http.Error(w, "Please sign in again.", http.StatusUnauthorized)
+			http.Error(w, T(NegotiateLang(r), "session.again"), http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithAccount(r.Context(), a)))

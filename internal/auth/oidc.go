@@ -77,8 +77,9 @@ func (s *Service) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 	_, oc, err := s.oidcSetup(r.Context())
 	if err != nil {
 		s.log.Error("single sign-on unavailable", "err", err)
-		s.render(w, "message.html", http.StatusServiceUnavailable, pageView{Title: "Single sign-on unavailable",
-			Error: "The sign-on service cannot be reached right now. Try again later or ask for an email link."})
+		v := s.page(r)
+		v.Title, v.Error = v.T("sso.unavailable_title"), v.T("sso.unavailable")
+		s.render(w, "message.html", http.StatusServiceUnavailable, v)
 		return
 	}
 	state, _ := seal.NewToken()
@@ -90,16 +91,19 @@ func (s *Service) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
-	fail := func(status int, msg string, err error) {
+	// fail shows the message key in the browser's language.
+	fail := func(status int, key string, err error) {
 		if err != nil {
 			s.log.Warn("single sign-on refused", "err", err)
 		}
-		s.render(w, "message.html", status, pageView{Title: "Sign-in failed", Error: msg})
+		v := s.page(r)
+		v.Title, v.Error = v.T("failed.title"), v.T(key)
+		s.render(w, "message.html", status, v)
 	}
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/auth/oidc", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 	q := r.URL.Query()
 	if q.Get("error") != "" {
-		fail(http.StatusBadRequest, "The sign-on service did not sign you in. Please try again.", nil)
+		fail(http.StatusBadRequest, "sso.denied", nil)
 		return
 	}
 	c, err := r.Cookie(oidcCookie)
@@ -108,43 +112,43 @@ func (s *Service) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 		parts = strings.Split(c.Value, ".")
 	}
 	if len(parts) != 3 || subtle.ConstantTimeCompare([]byte(parts[0]), []byte(q.Get("state"))) != 1 {
-		fail(http.StatusBadRequest, "This sign-in attempt expired or did not start here. Please start again.", errors.New("state mismatch"))
+		fail(http.StatusBadRequest, "sso.state", errors.New("state mismatch"))
 		return
 	}
 	nonce, verifier := parts[1], parts[2]
 	p, oc, err := s.oidcSetup(r.Context())
 	if err != nil {
-		fail(http.StatusServiceUnavailable, "The sign-on service cannot be reached right now.", err)
+		fail(http.StatusServiceUnavailable, "sso.unreachable", err)
 		return
 	}
 	ctx := oidc.ClientContext(r.Context(), s.oidc.cfg.HTTPClient)
 	tok, err := oc.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
-		fail(http.StatusBadRequest, "The sign-on service did not confirm the sign-in. Please try again.", fmt.Errorf("exchange code: %w", err))
+		fail(http.StatusBadRequest, "sso.exchange", fmt.Errorf("exchange code: %w", err))
 		return
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	idt, err := p.Verifier(&oidc.Config{ClientID: s.oidc.cfg.ClientID, Now: s.d.Now}).Verify(ctx, raw)
 	if err != nil {
-		fail(http.StatusBadRequest, "The sign-on service's answer could not be verified.", fmt.Errorf("verify id token: %w", err))
+		fail(http.StatusBadRequest, "sso.verify", fmt.Errorf("verify id token: %w", err))
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		fail(http.StatusBadRequest, "The sign-on service's answer could not be verified.", errors.New("nonce mismatch"))
+		fail(http.StatusBadRequest, "sso.verify", errors.New("nonce mismatch"))
 		return
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
-		fail(http.StatusBadRequest, "The sign-on service's answer could not be read.", fmt.Errorf("claims: %w", err))
+		fail(http.StatusBadRequest, "sso.read", fmt.Errorf("claims: %w", err))
 		return
 	}
 	session, err := s.ssoLogin(r.Context(), claims)
 	if errors.Is(err, errSSO) {
-		fail(http.StatusForbidden, "Your sign-on account has no access to this console.", err)
+		fail(http.StatusForbidden, "sso.no_access", err)
 		return
 	}
 	if err != nil {
-		fail(http.StatusServiceUnavailable, "Something went wrong on our side. Please try again.", err)
+		fail(http.StatusServiceUnavailable, "failed.ours", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: session, Path: "/", MaxAge: int(s.d.AbsoluteTimeout.Seconds()),

@@ -138,8 +138,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func jsonError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+// jsonError answers a passkey request with a message in the request's
+// language (the account's when signed in, else the browser's), which
+// static/passkey.js shows as it is.
+func (s *Service) jsonError(w http.ResponseWriter, r *http.Request, status int, key string) {
+	writeJSON(w, status, map[string]string{"error": T(s.Lang(r, FromContext(r.Context())), key)})
 }
 
 func (s *Service) handlePasskeyRegisterBegin(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +150,7 @@ func (s *Service) handlePasskeyRegisterBegin(w http.ResponseWriter, r *http.Requ
 	u, err := s.passkeyUser(r.Context(), a.ID)
 	if err != nil {
 		s.log.Error("passkey registration", "err", err)
-		jsonError(w, http.StatusServiceUnavailable, "Something went wrong on our side.")
+		s.jsonError(w, r, http.StatusServiceUnavailable, "passkey.ours")
 		return
 	}
 	exclude := make([]protocol.CredentialDescriptor, len(u.creds))
@@ -159,12 +162,12 @@ func (s *Service) handlePasskeyRegisterBegin(w http.ResponseWriter, r *http.Requ
 		webauthn.WithExclusions(exclude))
 	if err != nil {
 		s.log.Error("passkey registration", "err", err)
-		jsonError(w, http.StatusServiceUnavailable, "Something went wrong on our side.")
+		s.jsonError(w, r, http.StatusServiceUnavailable, "passkey.ours")
 		return
 	}
 	if err := s.setCeremony(w, r, ceremony{Purpose: "register", AccountID: a.ID, Session: *sess}); err != nil {
 		s.log.Error("passkey registration", "err", err)
-		jsonError(w, http.StatusServiceUnavailable, "Something went wrong on our side.")
+		s.jsonError(w, r, http.StatusServiceUnavailable, "passkey.ours")
 		return
 	}
 	writeJSON(w, http.StatusOK, opts)
@@ -175,19 +178,19 @@ func (s *Service) handlePasskeyRegisterFinish(w http.ResponseWriter, r *http.Req
 	r.Body = http.MaxBytesReader(w, r.Body, maxPasskeyBody)
 	c, err := s.takeCeremony(w, r, "register")
 	if err != nil || c.AccountID != a.ID {
-		jsonError(w, http.StatusBadRequest, "The passkey registration expired. Please try again.")
+		s.jsonError(w, r, http.StatusBadRequest, "passkey.register_expired")
 		return
 	}
 	u, err := s.passkeyUser(r.Context(), a.ID)
 	if err != nil {
 		s.log.Error("passkey registration", "err", err)
-		jsonError(w, http.StatusServiceUnavailable, "Something went wrong on our side.")
+		s.jsonError(w, r, http.StatusServiceUnavailable, "passkey.ours")
 		return
 	}
 	cred, err := s.webauthn.FinishRegistration(u, c.Session, r)
 	if err != nil {
 		s.log.Warn("passkey registration refused", "err", err)
-		jsonError(w, http.StatusBadRequest, "The passkey could not be registered.")
+		s.jsonError(w, r, http.StatusBadRequest, "passkey.register_refused")
 		return
 	}
 	raw, _ := json.Marshal(cred)
@@ -202,7 +205,7 @@ func (s *Service) handlePasskeyRegisterFinish(w http.ResponseWriter, r *http.Req
 	})
 	if err != nil {
 		s.log.Error("passkey registration", "err", err)
-		jsonError(w, http.StatusConflict, "The passkey could not be stored (already registered?).")
+		s.jsonError(w, r, http.StatusConflict, "passkey.register_conflict")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"ok": "registered"})
@@ -210,7 +213,7 @@ func (s *Service) handlePasskeyRegisterFinish(w http.ResponseWriter, r *http.Req
 
 func (s *Service) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request) {
 	if !s.byAddr.allow(s.d.ClientAddr(r)) {
-		jsonError(w, http.StatusTooManyRequests, "Too many attempts. Please wait 15 minutes.")
+		s.jsonError(w, r, http.StatusTooManyRequests, "passkey.rate_limited")
 		return
 	}
 	opts, sess, err := s.webauthn.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationPreferred))
@@ -219,7 +222,7 @@ func (s *Service) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request
 	}
 	if err != nil {
 		s.log.Error("passkey sign-in", "err", err)
-		jsonError(w, http.StatusServiceUnavailable, "Something went wrong on our side.")
+		s.jsonError(w, r, http.StatusServiceUnavailable, "passkey.ours")
 		return
 	}
 	writeJSON(w, http.StatusOK, opts)
@@ -229,7 +232,7 @@ func (s *Service) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Reques
 	r.Body = http.MaxBytesReader(w, r.Body, maxPasskeyBody)
 	c, err := s.takeCeremony(w, r, "login")
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, "The passkey sign-in expired. Please try again.")
+		s.jsonError(w, r, http.StatusBadRequest, "passkey.login_expired")
 		return
 	}
 	var user *passkeyUser
@@ -247,12 +250,12 @@ func (s *Service) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Reques
 	cred, err := s.webauthn.FinishDiscoverableLogin(handler, c.Session, r)
 	if err != nil || user == nil {
 		s.log.Warn("passkey sign-in refused", "err", err)
-		jsonError(w, http.StatusBadRequest, "This passkey is not registered here, or it could not be verified.")
+		s.jsonError(w, r, http.StatusBadRequest, "passkey.unknown")
 		return
 	}
 	if cred.Authenticator.CloneWarning {
 		s.log.Warn("passkey sign-in refused: signature counter went backwards (cloned authenticator?)", "account", user.id)
-		jsonError(w, http.StatusBadRequest, "This passkey could not be verified.")
+		s.jsonError(w, r, http.StatusBadRequest, "passkey.unverified")
 		return
 	}
 	raw, _ := json.Marshal(cred)
@@ -275,7 +278,7 @@ func (s *Service) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Reques
 	})
 	if err != nil {
 		s.log.Error("passkey sign-in", "err", err)
-		jsonError(w, http.StatusServiceUnavailable, "Something went wrong on our side.")
+		s.jsonError(w, r, http.StatusServiceUnavailable, "passkey.ours")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", MaxAge: int(s.d.AbsoluteTimeout.Seconds()),
@@ -313,19 +316,37 @@ func (s *Service) passkeys(ctx context.Context, accountID string) ([]Passkey, er
 	return out, rows.Err()
 }
 
+// accountDone are the notices a redirect to the account page may show; the
+// URL carries only their code.
+var accountDone = map[string]string{"removed": "account.passkey_removed", "lang": "account.language_saved"}
+
 func (s *Service) handleAccountPage(w http.ResponseWriter, r *http.Request) {
+	s.accountPage(w, r, http.StatusOK, accountDone[r.URL.Query().Get("done")], "")
+}
+
+// accountPage shows the account page with an optional notice and error
+// (message keys).
+func (s *Service) accountPage(w http.ResponseWriter, r *http.Request, status int, msgKey, errKey string) {
 	a := FromContext(r.Context())
+	v := s.page(r)
 	pks, err := s.passkeys(r.Context(), a.ID)
+	if err == nil {
+		v.SavedLang, err = s.AccountLang(r.Context(), a.ID)
+	}
 	if err != nil {
 		s.log.Error("account page", "err", err)
-		http.Error(w, "The page could not be shown.", http.StatusServiceUnavailable)
+		http.Error(w, v.T("account.unavailable"), http.StatusServiceUnavailable)
 		return
 	}
-	msg := ""
-	if r.URL.Query().Get("done") == "removed" {
-		msg = "The passkey is removed."
+	v.Title, v.Email, v.Passkeys = v.T("account.title"), a.Email, pks
+	v.BrowserLang, v.Languages = NegotiateLang(r), Languages
+	if msgKey != "" {
+		v.Message = v.T(msgKey)
 	}
-	s.render(w, "account.html", http.StatusOK, pageView{Title: "Your account", Email: a.Email, Message: msg, Passkeys: pks})
+	if errKey != "" {
+		v.Error = v.T(errKey)
+	}
+	s.render(w, "account.html", status, v)
 }
 
 func (s *Service) handlePasskeyDelete(w http.ResponseWriter, r *http.Request) {
@@ -342,12 +363,12 @@ func (s *Service) handlePasskeyDelete(w http.ResponseWriter, r *http.Request) {
 		return Audit(r.Context(), s.d.DB, tx, Entry{At: s.d.Now(), ActorID: a.ID, Action: "passkey.remove", SubjectType: "account", SubjectID: a.ID})
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		http.Error(w, "No such passkey.", http.StatusNotFound)
+		http.Error(w, T(s.Lang(r, a), "passkey.no_such"), http.StatusNotFound)
 		return
 	}
 	if err != nil {
 		s.log.Error("delete passkey", "err", err)
-		http.Error(w, "The passkey could not be removed.", http.StatusServiceUnavailable)
+		http.Error(w, T(s.Lang(r, a), "passkey.remove_failed"), http.StatusServiceUnavailable)
 		return
 	}
 	http.Redirect(w, r, "/auth/account?done=removed", http.StatusSeeOther)

@@ -17,9 +17,14 @@
     for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
     return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
+  // The page's language comes with the status element (data-* texts made
+  // by the server from messages.json); English is the fallback.
+  var statusEl = document.getElementById("passkey-status");
+  function text(name, fallback) {
+    return (statusEl && statusEl.getAttribute("data-" + name)) || fallback;
+  }
   function status(msg) {
-    var el = document.getElementById("passkey-status");
-    if (el) el.textContent = msg;
+    if (statusEl) statusEl.textContent = msg;
   }
   async function post(url, body) {
     var r = await fetch(url, {
@@ -29,7 +34,7 @@
     });
     var j = {};
     try { j = await r.json(); } catch (e) { /* not JSON */ }
-    if (!r.ok) throw new Error(j.error || "The request failed.");
+    if (!r.ok) throw new Error(j.error || text("request-failed", "The request failed."));
     return j;
   }
 
@@ -37,7 +42,7 @@
   if (reg) {
     reg.hidden = false;
     reg.addEventListener("click", async function () {
-      status("Follow your browser's instructions…");
+      status(text("follow", "Follow your browser's instructions…"));
       try {
         var pk = (await post("/auth/passkey/register/begin")).publicKey;
         pk.challenge = dec(pk.challenge);
@@ -54,7 +59,7 @@
         });
         location.reload();
       } catch (e) {
-        status("The passkey was not registered: " + e.message);
+        status(text("register-failed", "The passkey was not registered: ") + e.message);
       }
     });
   }
@@ -63,7 +68,7 @@
   if (login) {
     login.hidden = false;
     login.addEventListener("click", async function () {
-      status("Follow your browser's instructions…");
+      status(text("follow", "Follow your browser's instructions…"));
       try {
         var pk = (await post("/auth/passkey/login/begin")).publicKey;
         pk.challenge = dec(pk.challenge);
@@ -80,7 +85,7 @@
         });
         location.assign(j.redirect);
       } catch (e) {
-        status("Sign-in with a passkey failed: " + e.message);
+        status(text("login-failed", "Sign-in with a passkey failed: ") + e.message);
       }
     });
   }
