@@ -55,7 +55,10 @@
 //     the same transaction as the audit entry.
 //   - Events (events.go): counts, registrants, check-in at the door, the
 //     CSV export, messages and closing registration, on the store API of
-//     internal/events, behind list-events and manage-events.
+//     internal/events, behind list-events and manage-events. Check-in,
+//     closing and messages hand their audit entry to the store (events.InTx),
+//     which runs it inside the change's own transaction: like every other
+//     console action, a change and its record commit together.
 //   - Czech and English (i18n.go, messages.json). The committee works in
 //     Czech, but volunteers and staff who do not read Czech help too, so
 //     each person gets their own language: the account's saved choice

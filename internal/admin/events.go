@@ -54,11 +54,13 @@ import (
 type EventStore interface {
 	Summaries(ctx context.Context) ([]events.EventSummary, error)
 	Registrations(ctx context.Context, key string) ([]events.Registration, error)
-	CheckIn(ctx context.Context, key, id string, in bool) error
+	// CheckIn, SetClosed and Message run the console's audit entry in
+	// their own transaction (also), so a change is never unrecorded.
+	CheckIn(ctx context.Context, key, id string, in bool, also ...events.InTx) error
 	CSVHeader(ev events.Event, lang string) []string
 	CSVRows(ctx context.Context, ev events.Event) ([][]string, error)
-	SetClosed(ctx context.Context, ev events.Event, closed bool) error
-	Message(ctx context.Context, ev events.Event, audience events.Audience, subject, text string) (int, error)
+	SetClosed(ctx context.Context, ev events.Event, closed bool, also ...events.InTx) error
+	Message(ctx context.Context, ev events.Event, audience events.Audience, subject, text string, also ...func(tx *sql.Tx, queued int) error) (int, error)
 	// FeedEvents lists a language's public upcoming events; the console
 	// uses it to show the events whose registration happens elsewhere.
 	FeedEvents(lang string, now time.Time) []events.Event
@@ -308,19 +310,20 @@ func (c *Console) CheckInRegistrant(ctx context.Context, actor *auth.Account, ev
 	if !validID(regID) {
 		return ErrNotFound
 	}
-	if err := c.d.Events.CheckIn(ctx, ev.Key, regID, in); err != nil {
-		if errors.Is(err, events.ErrNotFound) {
-			return ErrNotFound
-		}
-		return fmt.Errorf("check in at %s: %w", ev.ID, err)
-	}
 	action := "event.checkin"
 	if !in {
 		action = "event.checkin.undo"
 	}
-	return c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := c.d.Events.CheckIn(ctx, ev.Key, regID, in, func(tx *sql.Tx) error {
 		return c.audit(ctx, tx, actor, action, "event_registration", regID, "event "+ev.ID)
 	})
+	if errors.Is(err, events.ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("check in at %s: %w", ev.ID, err)
+	}
+	return nil
 }
 
 // validID accepts what db.NewID makes (and nothing that could be a path
@@ -339,16 +342,16 @@ func validID(s string) bool {
 
 // SetEventClosed closes registration early (or reopens it) and records it.
 func (c *Console) SetEventClosed(ctx context.Context, actor *auth.Account, ev EventRow, closed bool) error {
-	if err := c.d.Events.SetClosed(ctx, ev.ev, closed); err != nil {
-		return fmt.Errorf("set closed on %s: %w", ev.ID, err)
-	}
 	action := "event.close"
 	if !closed {
 		action = "event.reopen"
 	}
-	return c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	if err := c.d.Events.SetClosed(ctx, ev.ev, closed, func(tx *sql.Tx) error {
 		return c.audit(ctx, tx, actor, action, "event", ev.Key, "")
-	})
+	}); err != nil {
+		return fmt.Errorf("set closed on %s: %w", ev.ID, err)
+	}
+	return nil
 }
 
 // ExportEvent writes ev's registrants as CSV (formula cells neutralised
@@ -432,8 +435,8 @@ func (c *Console) countRecipients(ctx context.Context, ev EventRow, audience str
 var errNoRecipients = errors.New("nobody in that group can be written to")
 
 // SendEventMessage queues m to ev's registrants through the outbox and
-// records it (first; a failure is recorded too). It returns how many were
-// queued.
+// records it in the same transaction (a failure is recorded afterwards).
+// It returns how many were queued.
 func (c *Console) SendEventMessage(ctx context.Context, actor *auth.Account, ev EventRow, m EventMessage) (int, error) {
 	m, err := checkMessage(m)
 	if err != nil {
@@ -446,16 +449,14 @@ func (c *Console) SendEventMessage(ctx context.Context, actor *auth.Account, ev 
 	if want == 0 {
 		return 0, errNoRecipients
 	}
-	detail := fmt.Sprintf("audience %s, %d recipients, subject %d characters, text %d characters",
-		m.Audience, want, utf8.RuneCountInString(m.Subject), utf8.RuneCountInString(m.Text))
-	if err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	n, err := c.d.Events.Message(ctx, ev.ev, events.Audience(m.Audience), m.Subject, m.Text, func(tx *sql.Tx, queued int) error {
+		detail := fmt.Sprintf("audience %s, %d recipients, subject %d characters, text %d characters",
+			m.Audience, queued, utf8.RuneCountInString(m.Subject), utf8.RuneCountInString(m.Text))
 		return c.audit(ctx, tx, actor, "event.message", "event", ev.Key, detail)
-	}); err != nil {
-		return 0, err
-	}
-	n, err := c.d.Events.Message(ctx, ev.ev, events.Audience(m.Audience), m.Subject, m.Text)
+	})
 	if err != nil {
-		// Best effort: the trail must not claim a message that was not sent.
+		// The message and its entry rolled back together; the attempt is
+		// still worth a line in the trail (best effort).
 		bg := context.WithoutCancel(ctx)
 		if aerr := c.d.DB.Tx(bg, func(tx *sql.Tx) error {
 			return c.audit(bg, tx, actor, "event.message.failed", "event", ev.Key, "nothing was queued")

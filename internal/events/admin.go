@@ -36,9 +36,14 @@ func (s *Service) Registrations(ctx context.Context, key string) ([]Registration
 	return out, rows.Err()
 }
 
+// InTx is work a caller adds to a change's own transaction — the console's
+// audit entry — so that the change and its record commit together or not
+// at all: no change without its entry, no entry for a change that failed.
+type InTx func(tx *sql.Tx) error
+
 // CheckIn marks a confirmed registration as present at the door (in=false
-// undoes it).
-func (s *Service) CheckIn(ctx context.Context, key, id string, in bool) error {
+// undoes it); also runs in the same transaction.
+func (s *Service) CheckIn(ctx context.Context, key, id string, in bool, also ...InTx) error {
 	var at any
 	if in {
 		at = db.T(s.now())
@@ -52,8 +57,17 @@ func (s *Service) CheckIn(ctx context.Context, key, id string, in bool) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrNotFound
 		}
-		return nil
+		return runAlso(tx, also)
 	})
+}
+
+func runAlso(tx *sql.Tx, also []InTx) error {
+	for _, f := range also {
+		if err := f(tx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CSVHeader and CSVRows are the export: one row per registration, answers
@@ -104,14 +118,18 @@ func csvSafe(s string) string {
 // event pages and the next visitor sees the "Register" button gone (or
 // back) at once; the console needs to do nothing more. The registration
 // page and its POST read the flag themselves and are never cached.
-func (s *Service) SetClosed(ctx context.Context, ev Event, closed bool) error {
+//
+// also runs in the same transaction.
+func (s *Service) SetClosed(ctx context.Context, ev Event, closed bool, also ...InTx) error {
 	now := s.now()
 	err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.lockEvent(ctx, tx, ev, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE event_state SET closed = ?, updated_at = ? WHERE event_key = ?`), closed, db.T(now), ev.Key)
-		return err
+		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE event_state SET closed = ?, updated_at = ? WHERE event_key = ?`), closed, db.T(now), ev.Key); err != nil {
+			return fmt.Errorf("set closed: %w", err)
+		}
+		return runAlso(tx, also)
 	})
 	if err != nil {
 		return err
@@ -136,7 +154,8 @@ const (
 // Message queues an email (plain text, the organiser's words) to every
 // live registrant of ev in audience and reports how many were queued. All
 // are queued in one transaction: either everyone gets it or nobody does.
-func (s *Service) Message(ctx context.Context, ev Event, audience Audience, subject, text string) (int, error) {
+// also runs in that transaction with the number queued.
+func (s *Service) Message(ctx context.Context, ev Event, audience Audience, subject, text string, also ...func(tx *sql.Tx, queued int) error) (int, error) {
 	if strings.TrimSpace(subject) == "" || strings.TrimSpace(text) == "" {
 		return 0, errors.New("events: message needs a subject and a text")
 	}
@@ -162,6 +181,11 @@ func (s *Service) Message(ctx context.Context, ev Event, audience Audience, subj
 				return fmt.Errorf("queue message: %w", err)
 			}
 			n++
+		}
+		for _, f := range also {
+			if err := f(tx, n); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 	"time"
@@ -85,6 +86,60 @@ func TestAdminAPI(t *testing.T) {
 		orph, err := e.svc.Orphans(ctx)
 		if err != nil || len(orph) != 1 || orph[0] != ev.Key {
 			t.Errorf("orphans: %v %v", orph, err)
+		}
+	})
+}
+
+// TestAdminChangesCommitWithTheirRecord: what a caller adds to a change's
+// transaction (the console's audit entry) commits with it or not at all —
+// a failing addition undoes the check-in, the early close and the message.
+func TestAdminChangesCommitWithTheirRecord(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, nil)
+		ctx := context.Background()
+		ev := e.event("id:small", "en")
+		if _, err := e.svc.Signup(ctx, ev, "en", person(0)); err != nil {
+			t.Fatal(err)
+		}
+		regs, err := e.svc.Registrations(ctx, ev.Key)
+		if err != nil || len(regs) != 1 {
+			t.Fatalf("registrations: %d %v", len(regs), err)
+		}
+		sent := len(e.mem.all())
+		boom := errors.New("audit failed")
+		fail := func(*sql.Tx) error { return boom }
+
+		if err := e.svc.CheckIn(ctx, ev.Key, regs[0].ID, true, fail); !errors.Is(err, boom) {
+			t.Fatalf("check-in: %v", err)
+		}
+		if regs, _ := e.svc.Registrations(ctx, ev.Key); !regs[0].CheckedInAt.IsZero() {
+			t.Error("check-in kept although its record failed")
+		}
+		if err := e.svc.SetClosed(ctx, ev, true, fail); !errors.Is(err, boom) {
+			t.Fatalf("close: %v", err)
+		}
+		if c, err := e.svc.Counts(ctx, ev.Key); err != nil || c.Closed {
+			t.Errorf("close kept although its record failed: %+v %v", c, err)
+		}
+		var queued int
+		if _, err := e.svc.Message(ctx, ev, AudienceAll, "Hi", "Text.", func(_ *sql.Tx, n int) error { queued = n; return boom }); !errors.Is(err, boom) {
+			t.Fatalf("message: %v", err)
+		}
+		if queued != 1 || len(e.mem.all()) != sent {
+			t.Errorf("message: addition saw %d queued; %d emails went out after its failure", queued, len(e.mem.all())-sent)
+		}
+
+		// And with an addition that succeeds, both happen.
+		ran := 0
+		ok := func(*sql.Tx) error { ran++; return nil }
+		if err := e.svc.CheckIn(ctx, ev.Key, regs[0].ID, true, ok); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SetClosed(ctx, ev, true, ok); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := e.svc.Counts(ctx, ev.Key); !c.Closed || ran != 2 {
+			t.Errorf("closed %v, additions run %d", c.Closed, ran)
 		}
 	})
 }
