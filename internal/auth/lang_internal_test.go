@@ -2,45 +2,18 @@ package auth
 
 import (
 	"context"
-	"io/fs"
-	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
+
+	"unionhall/internal/web/catalogtest"
 )
-
-var placeholderRE = regexp.MustCompile(`\{[a-z_]+\}`)
-
-func placeholders(s string) []string {
-	p := placeholderRE.FindAllString(s, -1)
-	slices.Sort(p)
-	return slices.Compact(p)
-}
 
 // TestMessagesInBothLanguages: every text of the sign-in pages exists in
 // English and Czech, non-empty, with the same placeholders.
 func TestMessagesInBothLanguages(t *testing.T) {
-	if got := slices.Sorted(maps.Keys(messages)); !slices.Equal(got, slices.Sorted(slices.Values(Languages))) {
-		t.Fatalf("messages.json has %v, the console speaks %v", got, Languages)
-	}
-	for _, a := range Languages {
-		for k, v := range messages[a] {
-			if strings.TrimSpace(v) == "" {
-				t.Errorf("%s: %s is empty", a, k)
-			}
-			for _, b := range Languages {
-				w, ok := messages[b][k]
-				if !ok {
-					t.Errorf("%s lacks %s (%s has it)", b, k, a)
-				} else if !slices.Equal(placeholders(v), placeholders(w)) {
-					t.Errorf("%s: placeholders %v in %s, %v in %s", k, placeholders(v), a, placeholders(w), b)
-				}
-			}
-		}
-	}
+	catalogtest.Complete(t, messages, Languages, nil)
 }
 
 // The templates call the view's T method ({{.T "key"}}, {{$.T "key"}});
@@ -51,55 +24,19 @@ var (
 )
 
 func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
-	check := func(where, key string) {
-		for _, l := range Languages {
-			if _, ok := messages[l][key]; !ok {
-				t.Errorf("%s: %q has no %s text", where, key, l)
-			}
-		}
-	}
-	n := 0
-	err := fs.WalkDir(templateFS, "templates", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(templateFS, p)
-		if err != nil {
-			return err
-		}
-		for _, m := range tmplKeyRE.FindAllStringSubmatch(string(b), -1) {
-			check(p, m[1])
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob("*.go")
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range goKeyRE.FindAllStringSubmatch(string(b), -1) {
-			check(f, m[1])
-			n++
-		}
-	}
-	if n < 60 {
-		t.Fatalf("only %d translation calls found: has the call pattern changed?", n)
+	uses := append(catalogtest.Used(t, templateFS, "templates/*.html", tmplKeyRE),
+		catalogtest.Used(t, os.DirFS("."), "*.go", goKeyRE)...)
+	if len(uses) < 60 {
+		t.Fatalf("only %d translation calls found: has the call pattern changed?", len(uses))
 	}
 	// Keys built at run time.
 	for _, l := range Languages {
-		check("langname", "langname."+l)
+		uses = append(uses, catalogtest.Use{Where: "langname", Key: "langname." + l})
 	}
 	for code, key := range accountDone {
-		check("accountDone "+code, key)
+		uses = append(uses, catalogtest.Use{Where: "accountDone " + code, Key: key})
 	}
+	catalogtest.Known(t, messages, Languages, uses...)
 }
 
 // TestEmailsInTheRequestsLanguage: the sign-in link and invitation emails

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"unionhall/internal/content"
+	"unionhall/internal/web/catalogtest"
 )
 
 func page(params map[string]any) *content.Page {
@@ -86,17 +87,10 @@ func TestFromPageGood(t *testing.T) {
 	}
 }
 
+// TestMessagesComplete: every text in both languages, with the same
+// placeholders; an unknown language falls back to English.
 func TestMessagesComplete(t *testing.T) {
-	for k := range messages["en"] {
-		if _, ok := messages["cs"][k]; !ok {
-			t.Errorf("cs lacks %s", k)
-		}
-	}
-	for k := range messages["cs"] {
-		if _, ok := messages["en"][k]; !ok {
-			t.Errorf("en lacks %s", k)
-		}
-	}
+	catalogtest.Complete(t, messages, []string{"en", "cs"}, nil)
 	if T("sr", "form.submit") != "Register" || T("cs", "form.submit") != "Registrovat se" {
 		t.Error("fallback to English")
 	}

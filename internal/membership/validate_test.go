@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unionhall/internal/web/catalogtest"
 )
 
 // testPNG draws a small signature-like stroke.
@@ -171,17 +172,10 @@ func TestNormalisation(t *testing.T) {
 	}
 }
 
+// TestMessagesComplete: every text in both languages, with the same
+// placeholders; an unknown language falls back to English.
 func TestMessagesComplete(t *testing.T) {
-	for k := range messages["en"] {
-		if _, ok := messages["cs"][k]; !ok {
-			t.Errorf("cs lacks %q", k)
-		}
-	}
-	for k := range messages["cs"] {
-		if _, ok := messages["en"][k]; !ok {
-			t.Errorf("en lacks %q", k)
-		}
-	}
+	catalogtest.Complete(t, messages, []string{"en", "cs"}, nil)
 	if got := T("sr", "form.submit"); got != "Send application" {
 		t.Errorf("fallback: %q", got)
 	}
