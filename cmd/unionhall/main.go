@@ -45,6 +45,7 @@ Usage:
   unionhall migrate [flags]   apply database migrations and exit
   unionhall admin create --email X --role R [--role R…] [--workplace ID]
                               create a console account and print a one-time login link
+  unionhall jobs [retry ID|--all]  background jobs: counts, dead ones, run again
   unionhall dev seed [flags]  fill a database with generated members and applications
   unionhall version           print the version
 
@@ -66,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return migrate(rest, stderr)
 	case "admin":
 		return adminCmd(rest, stdout, stderr)
+	case "jobs":
+		return jobsCmd(rest, stdout, stderr)
 	case "dev":
 		return devCmd(rest, stdout, stderr)
 	case "version", "--version", "-v":

@@ -286,13 +286,18 @@ func (a *App) Start(ctx context.Context) {
 	go a.housekeeping(ctx)
 }
 
-// housekeeping deletes expired login links and sessions every hour.
+// housekeeping deletes expired login links and sessions every hour, and
+// reminds the operator of dead jobs (emails that could not be sent for
+// days) in the log every hour until they are retried.
 func (a *App) housekeeping(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("purge expired sessions", "err", err)
+		}
+		if counts, err := a.Queue.Counts(ctx); err == nil && counts["dead"] > 0 {
+			a.log.Warn("dead jobs are waiting: fix the cause, then run `unionhall jobs retry --all`", "dead", counts["dead"])
 		}
 		select {
 		case <-ctx.Done():

@@ -38,10 +38,10 @@ type Options struct {
 	Logger       *slog.Logger     // slog.Default()
 	Workers      int              // 4: jobs run at once by Run
 	PollInterval time.Duration    // 2s: how often idle workers look for due jobs
-	MaxAttempts  int              // 8: runs before a job is dead
+	MaxAttempts  int              // DefaultMaxAttempts: runs before a job is dead
 	// Backoff is the wait before retry number attempt (1 after the first
 	// failure). Default: 30s·2^(attempt−1), capped at 1h, ±20% jitter —
-	// eight attempts span about an hour and a half of outage.
+	// DefaultMaxAttempts then spans about three days of outage.
 	Backoff func(attempt int) time.Duration
 	// Lease is how long a claimed job is reserved for its worker (5m). The
 	// handler's context is cancelled a little before it runs out.
@@ -63,6 +63,16 @@ type Queue struct {
 	wake     chan struct{}
 }
 
+// DefaultMaxAttempts is how often a job runs before it is dead: with
+// DefaultBackoff, the first seven retries take about an hour and every
+// later one waits an hour, so 80 attempts ride out about three days of
+// outage — a mail server down over a weekend loses no verification email.
+// (It was 8, about an hour and a half, until a review pointed out that a
+// weekend outage would kill every email.) A job that can never succeed
+// returns Permanent and dies at once; a dead job stays for the operator
+// (`unionhall jobs`, Retry).
+const DefaultMaxAttempts = 80
+
 // MaxErrorLen bounds the stored error text.
 const MaxErrorLen = 1000
 
@@ -81,7 +91,7 @@ func New(d *db.DB, opts Options) *Queue {
 		opts.PollInterval = 2 * time.Second
 	}
 	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 8
+		opts.MaxAttempts = DefaultMaxAttempts
 	}
 	if opts.Backoff == nil {
 		opts.Backoff = DefaultBackoff

@@ -477,3 +477,78 @@ func TestDefaultBackoff(t *testing.T) {
 		t.Errorf("negative attempt: %v", d)
 	}
 }
+
+// TestWeekendOutage: with the default attempt budget and back-off, a job
+// that fails for two and a half days (a mail server down over a weekend)
+// is still pending, and runs once the server is back.
+func TestWeekendOutage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		c := newClock()
+		q := queue(d, c, func(o *jobs.Options) { o.Backoff = jobs.DefaultBackoff })
+		down := true
+		q.Handle("mail", func(ctx context.Context, j jobs.Job) error {
+			if down {
+				return errors.New("smtp: connection refused")
+			}
+			return nil
+		})
+		id, err := q.Enqueue(t.Context(), nil, "mail", []byte("x"), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := c.Now()
+		for c.Now().Sub(start) < 60*time.Hour {
+			if _, err := q.RunOnce(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			i := info(t, q, id)
+			if i.State != "pending" {
+				t.Fatalf("after %v of outage the job is %s (%d attempts)", c.Now().Sub(start), i.State, i.Attempts)
+			}
+			c.Add(i.RunAt.Sub(c.Now()) + time.Second)
+		}
+		down = false
+		runOnce(t, q, 1)
+		if i := info(t, q, id); i.State != "done" {
+			t.Fatalf("after the outage: %+v", i)
+		}
+	})
+}
+
+// TestDeadListAndRetryAll: the operator sees dead jobs without payloads and
+// can send them all again at once.
+func TestDeadListAndRetryAll(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		c := newClock()
+		q := queue(d, c, func(o *jobs.Options) { o.MaxAttempts = 1 })
+		fail := true
+		q.Handle("mail", func(ctx context.Context, j jobs.Job) error {
+			if fail {
+				return errors.New("smtp: 535 authentication failed")
+			}
+			return nil
+		})
+		for range 3 {
+			if _, err := q.Enqueue(t.Context(), nil, "mail", []byte("sealed"), time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runOnce(t, q, 3)
+		dead, err := q.Dead(t.Context(), 2)
+		if err != nil || len(dead) != 2 || dead[0].State != "dead" || !strings.Contains(dead[0].LastError, "535") {
+			t.Fatalf("dead: %+v %v", dead, err)
+		}
+		fail = false
+		n, err := q.RetryDead(t.Context())
+		if err != nil || n != 3 {
+			t.Fatalf("retry dead: %d %v", n, err)
+		}
+		runOnce(t, q, 3)
+		if counts, _ := q.Counts(t.Context()); counts["done"] != 3 || counts["dead"] != 0 {
+			t.Fatalf("counts after retry: %v", counts)
+		}
+		if n, _ := q.RetryDead(t.Context()); n != 0 {
+			t.Errorf("retry with none dead moved %d", n)
+		}
+	})
+}
