@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 
 	"unionhall/internal/auth"
@@ -10,6 +11,12 @@ import (
 // a new account gets its first sign-in link by email.
 
 func (c *Console) accounts(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	c.showAccounts(w, r, a, nil)
+}
+
+// showAccounts shows the accounts page (f: the invitation or one
+// account's roles come back with problems).
+func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
 	accts, err := c.d.Auth.Accounts(r.Context())
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -24,34 +31,65 @@ func (c *Console) accounts(w http.ResponseWriter, r *http.Request, a *auth.Accou
 	for _, wp := range wps {
 		names[wp.ID] = wp.Name
 	}
-	c.render(w, r, a, http.StatusOK, "accounts.html", tr(r, "nav.accounts"), map[string]any{
-		"List": accts, "Roles": auth.Roles, "Workplaces": wps, "Names": names, "Me": a.ID})
+	status := http.StatusOK
+	if f != nil {
+		status = f.status()
+	}
+	c.renderForm(w, r, a, status, "accounts.html", tr(r, "nav.accounts"), map[string]any{
+		"List": accts, "Roles": auth.Roles, "Workplaces": wps, "Names": names, "Me": a.ID}, f)
 }
 
 func (c *Console) accountInvite(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	// The context carries the inviting member's language (guard's
-	// auth.WithLang) for the invitation email: the new account has no
-	// choice of its own yet.
-	if _, err := c.d.Auth.Invite(r.Context(), a.ID, r.PostFormValue("email"), r.PostForm["role"], r.PostForm["workplace"]); err != nil {
-		c.failErr(w, r, a, err)
-		return
+	f := newForm(r, "invite")
+	// The console checks the characters itself, so the message can say
+	// what is wrong; internal/auth checks the address's form.
+	email := f.text("email", "acc.email", maxEmail, false, true)
+	if f.ok() {
+		// The context carries the inviting member's language (guard's
+		// auth.WithLang) for the invitation email: the new account has no
+		// choice of its own yet.
+		_, err := c.d.Auth.Invite(r.Context(), a.ID, email, r.PostForm["role"], r.PostForm["workplace"])
+		switch {
+		case errors.Is(err, auth.ErrExists):
+			f.clash("email", "acc.email", "err.account_exists")
+		case errors.Is(err, auth.ErrBadEmail):
+			f.bad("email", "acc.email", "err.account_email")
+		case errors.Is(err, auth.ErrBadRole):
+			f.bad("invite-roles", "acc.roles", "err.account_role")
+		case errors.Is(err, auth.ErrBadWorkpl):
+			f.bad("invite-workplaces", "acc.represents_legend", "err.account_workplace")
+		case err != nil:
+			c.failErr(w, r, a, err)
+			return
+		default:
+			redirect(w, r, "/admin/accounts", "invited")
+			return
+		}
 	}
-	redirect(w, r, "/admin/accounts", "invited")
+	c.showAccounts(w, r, a, f)
 }
 
 func (c *Console) accountRoles(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
 	roles := r.PostForm["role"]
+	f := newForm(r, "roles-"+id)
 	// Nobody takes the key away from themselves by mistake.
 	if id == a.ID && !contains(roles, auth.SuperPowers) {
-		c.fail(w, r, a, http.StatusConflict, "err.own_super")
-		return
+		f.clash("roles-"+id, "acc.roles", "err.own_super")
+	} else {
+		err := c.d.Auth.SetRoles(r.Context(), a.ID, id, roles)
+		switch {
+		case errors.Is(err, auth.ErrBadRole):
+			f.bad("roles-"+id, "acc.roles", "err.account_role")
+		case err != nil:
+			c.failErr(w, r, a, err)
+			return
+		default:
+			redirect(w, r, "/admin/accounts", "roles")
+			return
+		}
 	}
-	if err := c.d.Auth.SetRoles(r.Context(), a.ID, id, roles); err != nil {
-		c.failErr(w, r, a, err)
-		return
-	}
-	redirect(w, r, "/admin/accounts", "roles")
+	c.showAccounts(w, r, a, f)
 }
 
 func (c *Console) accountDisable(w http.ResponseWriter, r *http.Request, a *auth.Account) {

@@ -22,14 +22,15 @@ func TestAccountsPage(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		form url.Values
+		code int
 		msg  string
 	}{
-		{url.Values{"email": {"new@example.org"}}, "exists"},
-		{url.Values{"email": {"<script>@x"}}, "not a valid email"},
-		{url.Values{"email": {"x@example.org"}, "role": {"root"}}, "unknown role"},
-		{url.Values{"email": {"y@example.org"}, "workplace": {"zzzzzzzzzzzzzzzzzzzzzzzzzz"}}, "unknown workplace"},
+		{url.Values{"email": {"new@example.org"}}, 409, "exists"},
+		{url.Values{"email": {"<script>@x"}}, 422, "not a valid email"},
+		{url.Values{"email": {"x@example.org"}, "role": {"root"}}, 422, "unknown role"},
+		{url.Values{"email": {"y@example.org"}, "workplace": {"zzzzzzzzzzzzzzzzzzzzzzzzzz"}}, 422, "unknown workplace"},
 	} {
-		if code, body := do(t, boss, "POST", base+"/admin/accounts", tc.form); code != 400 || !strings.Contains(strings.ToLower(body), tc.msg) {
+		if code, body := do(t, boss, "POST", base+"/admin/accounts", tc.form); code != tc.code || !strings.Contains(strings.ToLower(body), tc.msg) {
 			t.Errorf("invite %v: %d\n%.300s", tc.form, code, body)
 		}
 	}

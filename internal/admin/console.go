@@ -235,13 +235,18 @@ type navItem struct {
 
 // view is what every page template gets.
 type view struct {
-	Lang    string // <html lang>; the templates' texts are already in it
-	Title   string
-	Account *auth.Account
-	Nav     []navItem
-	Flash   string
-	Error   string
-	Data    any
+	Lang  string // <html lang>; the templates' texts are already in it
+	Title string
+	// DocTitle, when set, is the <title> instead of Title ("Error: …").
+	DocTitle string
+	Account  *auth.Account
+	Nav      []navItem
+	Flash    string
+	Error    string
+	// Form is the form sent with this request, when it comes back with
+	// problems (forms.go); nil otherwise.
+	Form *formState
+	Data any
 }
 
 func (c *Console) nav(lang string, a *auth.Account, path string) []navItem {
@@ -281,6 +286,13 @@ func flash(lang, code string) string {
 
 // render shows page with title (already in the request's language).
 func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any) {
+	c.renderForm(w, r, a, status, page, title, data, nil)
+}
+
+// renderForm is render with a submitted form f shown again: its values as
+// typed and, when it has problems, the error summary at the top and
+// "Error:" before the title, so a screen reader says so first.
+func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *formState) {
 	lang := langOf(r)
 	set, ok := c.pages[lang]
 	if !ok {
@@ -291,7 +303,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account
 	if !ok {
 		panic("admin: no template " + page)
 	}
-	v := view{Lang: lang, Title: title, Account: a, Nav: c.nav(lang, a, r.URL.Path), Flash: flash(lang, r.URL.Query().Get("done")), Data: data}
+	v := view{Lang: lang, Title: title, Account: a, Nav: c.nav(lang, a, r.URL.Path), Flash: flash(lang, r.URL.Query().Get("done")), Data: data, Form: f}
+	if f.Failed() {
+		v.DocTitle = T(lang, "form.error_prefix", "title", title)
+	}
 	if e, ok := data.(errorData); ok {
 		v.Error = e.Message
 	}
@@ -316,7 +331,9 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *auth.Account, 
 	c.render(w, r, a, status, "error.html", statusTitle(lang, status), errorData{Message: T(lang, key, args...)})
 }
 
-// failErr maps an error to a clear answer; unknown errors are logged (they
+// failErr maps an error to a clear answer on an error page, for requests
+// with no form to go back to (forms answer their own problems, forms.go);
+// unknown errors are logged (they
 // carry ids, never personal data) and shown as a generic failure.
 func (c *Console) failErr(w http.ResponseWriter, r *http.Request, a *auth.Account, err error) {
 	switch {
@@ -327,23 +344,23 @@ func (c *Console) failErr(w http.ResponseWriter, r *http.Request, a *auth.Accoun
 	case errors.Is(err, ErrNumberTaken):
 		c.fail(w, r, a, http.StatusConflict, "err.number_taken")
 	case errors.Is(err, ErrBadNumber):
-		c.fail(w, r, a, http.StatusConflict, "err.bad_number")
+		c.fail(w, r, a, http.StatusUnprocessableEntity, "err.bad_number")
 	case errors.Is(err, errNoEmail):
 		c.fail(w, r, a, http.StatusConflict, "err.no_email")
 	case errors.Is(err, errBadEmail):
 		c.fail(w, r, a, http.StatusConflict, "err.bad_email")
 	case errors.Is(err, auth.ErrExists):
-		c.fail(w, r, a, http.StatusBadRequest, "err.account_exists")
+		c.fail(w, r, a, http.StatusConflict, "err.account_exists")
 	case errors.Is(err, auth.ErrBadEmail):
-		c.fail(w, r, a, http.StatusBadRequest, "err.account_email")
+		c.fail(w, r, a, http.StatusUnprocessableEntity, "err.account_email")
 	case errors.Is(err, auth.ErrBadRole):
-		c.fail(w, r, a, http.StatusBadRequest, "err.account_role")
+		c.fail(w, r, a, http.StatusUnprocessableEntity, "err.account_role")
 	case errors.Is(err, auth.ErrBadWorkpl):
-		c.fail(w, r, a, http.StatusBadRequest, "err.account_workplace")
+		c.fail(w, r, a, http.StatusUnprocessableEntity, "err.account_workplace")
 	case errors.Is(err, auth.ErrNoAccount):
 		c.fail(w, r, a, http.StatusNotFound, "err.no_account")
 	case errors.Is(err, errEmpty):
-		c.fail(w, r, a, http.StatusBadRequest, "err.nothing_chosen")
+		c.fail(w, r, a, http.StatusUnprocessableEntity, "err.nothing_chosen")
 	case errors.Is(err, context.Canceled):
 	default:
 		c.log.Error("console action failed", "path", r.URL.Path, "err", err)

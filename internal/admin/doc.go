@@ -46,6 +46,28 @@
 //     (/admin/static/admin.css): the console must work for volunteers on
 //     any device, and axe-core finds no violations on any page
 //     (TestAdministratorAcceptsInBrowser).
+//   - Bad input loses nothing (forms.go). A form that comes back with
+//     problems is the same page again, never a separate error page:
+//     422, or 409 for a conflict the person can resolve (a member number
+//     someone has, a record already in another state); an error summary
+//     at the top (role="alert", focused by autofocus since the console
+//     has no script) linking to each field by id; the message next to the
+//     field, which carries aria-invalid and aria-describedby; and every
+//     value as typed, html/template escaping markup. Characters the
+//     console refuses — control characters, the direction overrides and
+//     marks such as U+202E, broken UTF-8 — each get their own message and
+//     are shown as "�" in the field, so the person sees where they are
+//     and an unchanged resubmission is refused again. Checks run before
+//     anything is written, and a conflict found while writing rolls back
+//     with the change, so a failed submit stores nothing (the page shown
+//     again records its opening in the audit trail, like any opening).
+//     The page comes back only to someone who may see it: a
+//     resolve-applications holder without view-application gets the
+//     problems on a plain error page, not the applicant. Forms use
+//     novalidate so every message comes from the server, in the
+//     console's language rather than the browser's. A body over 64 KiB
+//     cannot be read and is still refused on an error page (400); fields'
+//     maxlength keeps a browser below it.
 //   - Emails to members (the welcome email): Markdown templates per
 //     language with {first_name}, {last_name}, {member_number} and
 //     {fee_info}; defaults ship in mail/*.md, edits live in email_templates

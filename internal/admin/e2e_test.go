@@ -136,6 +136,54 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		if !strings.Contains(browsertest.HTML(t, tab), "no such record") {
 			t.Fatal("unknown application did not say so")
 		}
+		// A form with problems comes back as typed, hostile text
+		// included, with the summary focused and each field saying what
+		// is wrong: axe-clean too.
+		browsertest.Navigate(t, tab, srv.URL+"/admin/members/new")
+		typedName := `<script>alert("x")</script> Nov` + "\u202E" + `á`
+		browsertest.SetValue(t, tab, "#first_name", typedName)
+		browsertest.Type(t, tab, "#date_of_birth", "31. 2. 1990")
+		browsertest.Type(t, tab, "#email", "jana(at)example.org")
+		browsertest.Type(t, tab, "#city", "Brno")
+		if resp := browsertest.ClickNavigate(t, tab, `form[action="/admin/members/new"] button[type=submit]`); resp.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("new member with problems: %d", resp.Status)
+		}
+		// Chromium applies autofocus at its next rendering step: wait for it.
+		focused := ""
+		for range 40 {
+			if focused = browsertest.Eval[string](t, tab, `document.activeElement.id`); focused == "error-summary" {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if focused != "error-summary" {
+			t.Errorf("focus after a failed submit is on %q, want the error summary", focused)
+		}
+		if got := browsertest.Value(t, tab, "#first_name"); got != `<script>alert("x")</script> Nov�á` {
+			t.Errorf("first name kept as %q", got)
+		}
+		if got := browsertest.Value(t, tab, "#city"); got != "Brno" {
+			t.Errorf("city kept as %q", got)
+		}
+		for _, id := range []string{"first_name", "email", "date_of_birth"} {
+			if got := browsertest.Eval[string](t, tab, `document.getElementById("`+id+`").getAttribute("aria-invalid") + " " + document.getElementById("`+id+`").getAttribute("aria-describedby")`); got != "true err-"+id {
+				t.Errorf("%s: %q", id, got)
+			}
+		}
+		if n := browsertest.Count(t, tab, "script"); n != 0 {
+			t.Fatalf("typed markup became %d script elements", n)
+		}
+		if got := browsertest.Count(t, tab, "#error-summary li a"); got != 3 {
+			t.Errorf("summary lists %d problems, want 3", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "new member with problems")
+		// A fieldset's problem: an export without columns.
+		browsertest.Navigate(t, tab, srv.URL+"/admin/export")
+		browsertest.Eval[bool](t, tab, `(document.querySelectorAll("input[name=column]").forEach(c => { c.checked = false }), true)`)
+		if resp := browsertest.ClickNavigate(t, tab, `form[action="/admin/export"] button[type=submit]`); resp.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("export without columns: %d", resp.Status)
+		}
+		browsertest.AssertAxeClean(t, tab, "export without columns")
 		// The browser asks for English; choosing Czech on the account page
 		// turns the whole console Czech, and it stays accessible.
 		browsertest.Navigate(t, tab, srv.URL+"/auth/account")
@@ -159,6 +207,34 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 			t.Fatal("the Czech timeline does not say who accepted")
 		}
 		browsertest.AssertAxeClean(t, tab, "member in Czech")
+		// Problems in Czech: a workplace without a name and with a broken
+		// address; an invitation to an address that has an account.
+		browsertest.Navigate(t, tab, srv.URL+"/admin/workplaces/"+wp)
+		browsertest.Eval[string](t, tab, `document.getElementById("name").value = ""`) // SetValue refuses ""
+		browsertest.SetValue(t, tab, "#contact_email", "depot")
+		if resp := browsertest.ClickNavigate(t, tab, `form[action="/admin/workplaces/`+wp+`"] button[type=submit]`); resp.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("workplace with problems: %d", resp.Status)
+		}
+		if got := browsertest.Text(t, tab, "#err-contact_email"); !strings.Contains(got, "Toto není e-mailová adresa") {
+			t.Errorf("Czech message next to the address: %q", got)
+		}
+		if got := browsertest.Value(t, tab, "#contact_email"); got != "depot" {
+			t.Errorf("address kept as %q", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "workplace with problems in Czech")
+		browsertest.Navigate(t, tab, srv.URL+"/admin/accounts")
+		browsertest.Type(t, tab, "#email", "chair@example.org")
+		browsertest.Click(t, tab, `#invite-roles input[value="list-members"]`)
+		if resp := browsertest.ClickNavigate(t, tab, `form[action="/admin/accounts"] button[type=submit]`); resp.Status != http.StatusConflict {
+			t.Fatalf("invitation of an existing account: %d", resp.Status)
+		}
+		if !browsertest.Eval[bool](t, tab, `document.querySelector('#invite-roles input[value="list-members"]').checked`) {
+			t.Error("the chosen role was not kept")
+		}
+		if got := browsertest.Text(t, tab, "#error-summary"); !strings.Contains(got, "Účet s tímto e-mailem už existuje") {
+			t.Errorf("Czech summary: %q", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "invitation with problems in Czech")
 		// Chromium itself asks its autofill server about forms (refused by
 		// the tab's proxy); nothing the console serves reaches elsewhere.
 		for _, fr := range browsertest.ForeignRequests(tab, "127.0.0.1") {

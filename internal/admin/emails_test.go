@@ -96,10 +96,10 @@ func TestEmailPagesOverHTTP(t *testing.T) {
 		form url.Values
 		code int
 	}{
-		{"/admin/members/" + id + "/email", url.Values{"name": {"<script>"}}, 400},
-		{"/admin/emails/welcome/en", url.Values{"subject": {""}, "body": {"x"}}, 400},
-		{"/admin/emails/welcome/en", url.Values{"subject": {"S\u202E"}, "body": {"x"}}, 400},
-		{"/admin/emails/welcome/en", url.Values{"subject": {"S"}, "body": {strings.Repeat("x", 20001)}}, 400},
+		{"/admin/members/" + id + "/email", url.Values{"name": {"<script>"}}, 422},
+		{"/admin/emails/welcome/en", url.Values{"subject": {""}, "body": {"x"}}, 422},
+		{"/admin/emails/welcome/en", url.Values{"subject": {"S\u202E"}, "body": {"x"}}, 422},
+		{"/admin/emails/welcome/en", url.Values{"subject": {"S"}, "body": {strings.Repeat("x", 20001)}}, 422},
 		{"/admin/emails/nope/en", url.Values{"subject": {"S"}, "body": {"x"}}, 404},
 		{"/admin/emails/welcome/e%20n", url.Values{"subject": {"S"}, "body": {"x"}}, 404},
 		{"/admin/emails/welcome/de", url.Values{"subject": {"Willkommen"}, "body": {"Hallo {first_name}"}}, 303},

@@ -21,8 +21,6 @@ func (c *Console) failEvent(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	switch {
 	case errors.Is(err, errNoEvents):
 		c.fail(w, r, a, http.StatusNotFound, "err.no_events")
-	case errors.Is(err, errBadMessage):
-		c.fail(w, r, a, http.StatusBadRequest, "err.bad_message")
 	case errors.Is(err, errNoRecipients):
 		c.fail(w, r, a, http.StatusConflict, "err.no_recipients")
 	default:
@@ -67,11 +65,27 @@ func (c *Console) eventPage(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	if !ok {
 		return
 	}
-	c.renderEvent(w, r, a, ev, EventMessage{Audience: string(events.AudienceAll)})
+	c.renderEvent(w, r, a, ev, EventMessage{Audience: string(events.AudienceAll)}, nil)
 }
 
-// renderEvent shows the event page with the message form holding m.
-func (c *Console) renderEvent(w http.ResponseWriter, r *http.Request, a *auth.Account, ev EventRow, m EventMessage) {
+// renderEvent shows the event page with the message form holding m, or
+// the message form f as typed when it came back (with problems, or to be
+// changed after the preview). The page lists the registrants, so it is
+// shown only to list-events holders: manage-events alone gets the
+// problems on an error page, or a refusal.
+func (c *Console) renderEvent(w http.ResponseWriter, r *http.Request, a *auth.Account, ev EventRow, m EventMessage, f *formState) {
+	status := http.StatusOK
+	if f != nil {
+		status = f.status()
+	}
+	if !a.Can(auth.ListEvents) {
+		if f.Failed() {
+			c.failForm(w, r, a, f)
+		} else {
+			c.fail(w, r, a, http.StatusForbidden, "err.forbidden")
+		}
+		return
+	}
 	regs, err := c.EventRegistrants(r.Context(), a, ev)
 	if err != nil {
 		c.failEvent(w, r, a, err)
@@ -80,7 +94,7 @@ func (c *Console) renderEvent(w http.ResponseWriter, r *http.Request, a *auth.Ac
 	qs := ev.Questions(langOf(r))
 	d := eventData{E: ev, Regs: regs, Questions: qs, CanManage: a.Can(auth.ManageEvents), Audiences: messageAudiences,
 		Recipients: recipientCounts(regs), Message: m, Cols: 6 + len(qs)}
-	c.render(w, r, a, http.StatusOK, "event.html", ev.Title, d)
+	c.renderForm(w, r, a, status, "event.html", ev.Title, d, f)
 }
 
 func recipientCounts(regs []Registrant) map[string]int {
@@ -104,9 +118,11 @@ func (c *Console) eventDoor(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	}
 	q := ""
 	if r.Method == http.MethodPost {
-		var ok bool
-		if q, ok = cleanText(r.PostFormValue("q"), maxDoorQuery, false); !ok {
-			c.fail(w, r, a, http.StatusBadRequest, "err.door_query")
+		f := newForm(r, "door")
+		if q = f.text("q", "door.find_label", maxDoorQuery, false, false); !f.ok() {
+			// No list: one that ignored the search would look like its
+			// result.
+			c.renderForm(w, r, a, f.status(), "event_door.html", tr(r, "title.door", "event", ev.Title), eventData{E: ev, CheckedIn: ev.CheckedIn}, f)
 			return
 		}
 	}
@@ -195,40 +211,50 @@ func (c *Console) eventClose(w http.ResponseWriter, r *http.Request, a *auth.Acc
 }
 
 // eventMessage previews (op=preview) or sends (op=send) a message to the
-// registrants; op=edit goes back to the form with the text kept.
+// registrants; op=edit goes back to the form with the text kept. A message
+// that cannot go comes back to the event page's form as typed.
 func (c *Console) eventMessage(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	ev, ok := c.event(w, r, a)
 	if !ok {
 		return
 	}
-	m := EventMessage{Audience: r.PostFormValue("audience"), Subject: r.PostFormValue("subject"), Text: r.PostFormValue("text")}
+	f := newForm(r, "message")
+	m := EventMessage{Audience: f.choice("audience", "audience", "ev.send_to", messageAudiences)}
+	m.Subject = f.text("subject", "field.subject", maxMessageSubject, false, true)
+	m.Text = f.text("text", "field.text", maxMessageText, true, true)
 	op := r.PostFormValue("op")
 	if op != "preview" && op != "send" && op != "edit" {
-		c.fail(w, r, a, http.StatusBadRequest, "err.message_op")
-		return
+		f.bad("", "", "err.message_op")
 	}
-	clean, err := checkMessage(m)
-	if err != nil {
-		c.failEvent(w, r, a, err)
+	if !f.ok() {
+		c.renderEvent(w, r, a, ev, m, f)
 		return
 	}
 	if op == "edit" {
-		c.renderEvent(w, r, a, ev, clean)
+		c.renderEvent(w, r, a, ev, m, nil)
 		return
 	}
 	if op == "send" {
-		if _, err := c.SendEventMessage(r.Context(), a, ev, clean); err != nil {
+		_, err := c.SendEventMessage(r.Context(), a, ev, m)
+		switch {
+		case err == nil:
+			redirect(w, r, "/admin/events/"+ev.ID, "messaged")
+		case errors.Is(err, errNoRecipients):
+			f.clash("audience", "ev.send_to", "err.no_recipients")
+			c.renderEvent(w, r, a, ev, m, f)
+		case errors.Is(err, errBadMessage): // the store's own check; the form's is the same
+			f.bad("", "", "err.bad_message")
+			c.renderEvent(w, r, a, ev, m, f)
+		default:
 			c.failEvent(w, r, a, err)
-			return
 		}
-		redirect(w, r, "/admin/events/"+ev.ID, "messaged")
 		return
 	}
-	n, err := c.countRecipients(r.Context(), ev, clean.Audience)
+	n, err := c.countRecipients(r.Context(), ev, m.Audience)
 	if err != nil {
 		c.failEvent(w, r, a, err)
 		return
 	}
 	c.render(w, r, a, http.StatusOK, "event_message.html", tr(r, "title.event_message", "event", ev.Title), map[string]any{
-		"E": ev, "M": clean, "Count": n})
+		"E": ev, "M": m, "Count": n})
 }

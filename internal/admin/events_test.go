@@ -337,16 +337,16 @@ func TestEventMessageBadInput(t *testing.T) {
 		code               int
 		msg                string
 	}{
-		{"empty subject", "subject", "", 400, "needs an audience, a subject"},
-		{"blank text", "text", " \n\t ", 400, "needs an audience"},
-		{"long subject", "subject", strings.Repeat("s", 201), 400, "at most 200"},
-		{"long text", "text", strings.Repeat("é", 10001), 400, "at most 10,000"},
-		{"header injection", "subject", "Hi\r\nBcc: all@example.org", 400, "control characters"},
-		{"rtl override", "subject", "invoice\u202Etxt.exe", 400, "control characters"},
-		{"nul", "text", "a\x00b", 400, "control characters"},
-		{"bad utf-8", "text", "a\xffb", 400, "control characters"},
-		{"unknown audience", "audience", "everyone'; DROP TABLE audit; --", 400, "needs an audience"},
-		{"no op", "op", "", 400, "Choose preview"},
+		{"empty subject", "subject", "", 422, "Fill this in"},
+		{"blank text", "text", " \n\t ", 422, "Fill this in"},
+		{"long subject", "subject", strings.Repeat("s", 201), 422, "at most 200 characters (now 201)"},
+		{"long text", "text", strings.Repeat("é", 10001), 422, "at most 10000 characters (now 10001)"},
+		{"header injection", "subject", "Hi\r\nBcc: all@example.org", 422, "control character"},
+		{"rtl override", "subject", "invoice\u202Etxt.exe", 422, "direction of text"},
+		{"nul", "text", "a\x00b", 422, "control character"},
+		{"bad utf-8", "text", "a\xffb", 422, "not valid text"},
+		{"unknown audience", "audience", "everyone'; DROP TABLE audit; --", 422, "Choose one of the options"},
+		{"no op", "op", "", 422, "Choose preview"},
 		{"nobody waiting", "audience", "waiting", 409, "Nobody in that group"},
 		{"oversized form", "text", strings.Repeat("x", 70000), 400, "could not be read"},
 	}

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"unionhall/internal/auth"
 )
@@ -91,7 +89,23 @@ func (c *Console) applications(w http.ResponseWriter, r *http.Request, a *auth.A
 }
 
 func (c *Console) application(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	app, err := c.LoadApplication(r.Context(), r.PathValue("id"))
+	c.showApplication(w, r, a, r.PathValue("id"), nil)
+}
+
+// showApplication shows the application page; with f, the form f came
+// back with problems (the page answers f's status). Showing it is an
+// opening like any other and is recorded; an account that may not open
+// applications gets the problems on an error page instead.
+func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+	status := http.StatusOK
+	if f != nil {
+		if !a.Can(auth.ViewApplication) {
+			c.failForm(w, r, a, f)
+			return
+		}
+		status = f.status()
+	}
+	app, err := c.LoadApplication(r.Context(), id)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -118,9 +132,9 @@ func (c *Console) application(w http.ResponseWriter, r *http.Request, a *auth.Ac
 			}
 		}
 	}
-	c.render(w, r, a, http.StatusOK, "application.html", tr(r, "title.application"), map[string]any{
+	c.renderForm(w, r, a, status, "application.html", tr(r, "title.application"), map[string]any{
 		"App": app, "Notes": notes, "Timeline": timeline, "Actions": actions,
-		"CanResolve": a.Can(auth.ResolveApplications), "CanMember": a.Can(auth.ViewMember)})
+		"CanResolve": a.Can(auth.ResolveApplications), "CanMember": a.Can(auth.ViewMember)}, f)
 }
 
 func (c *Console) applicationFile(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -150,6 +164,13 @@ func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *a
 	default:
 		err = c.Transition(r.Context(), a, id, action)
 	}
+	if errors.Is(err, ErrWrongState) {
+		// Someone else may have moved it meanwhile: show where it is now.
+		f := newForm(r, action)
+		f.clash("", "", "err.wrong_state_now")
+		c.showApplication(w, r, a, id, f)
+		return
+	}
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -162,25 +183,30 @@ func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *a
 }
 
 func (c *Console) applicationAccept(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	var number int64
-	if s := strings.TrimSpace(r.PostFormValue("number")); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			c.failErr(w, r, a, ErrBadNumber)
+	id := r.PathValue("id")
+	f := newForm(r, "accept")
+	number := f.number("number", "field.number")
+	if f.ok() {
+		memberID, _, err := c.Accept(r.Context(), a, id, number)
+		switch {
+		case errors.Is(err, ErrNumberTaken):
+			f.clash("number", "field.number", "err.number_taken")
+		case errors.Is(err, ErrBadNumber):
+			f.bad("number", "field.number", "err.bad_number")
+		case errors.Is(err, ErrWrongState):
+			f.clash("", "", "err.wrong_state_now")
+		case err != nil:
+			c.failErr(w, r, a, err)
+			return
+		case a.Can(auth.ViewMember):
+			redirect(w, r, "/admin/members/"+memberID, "accept")
+			return
+		default:
+			redirect(w, r, "/admin/applications/"+id, "accept")
 			return
 		}
-		number = n
 	}
-	memberID, _, err := c.Accept(r.Context(), a, r.PathValue("id"), number)
-	if err != nil {
-		c.failErr(w, r, a, err)
-		return
-	}
-	if a.Can(auth.ViewMember) {
-		redirect(w, r, "/admin/members/"+memberID, "accept")
-		return
-	}
-	redirect(w, r, "/admin/applications/"+r.PathValue("id"), "accept")
+	c.showApplication(w, r, a, id, f)
 }
 
 // maxNote bounds a note.
@@ -188,9 +214,10 @@ const maxNote = 5000
 
 func (c *Console) applicationNote(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	body, ok := cleanText(r.PostFormValue("note"), maxNote, true)
-	if !ok || body == "" {
-		c.fail(w, r, a, http.StatusBadRequest, "err.note")
+	f := newForm(r, "note")
+	body := f.text("note", "notes.add", maxNote, true, true)
+	if !f.ok() {
+		c.showApplication(w, r, a, id, f)
 		return
 	}
 	if _, err := c.LoadApplication(r.Context(), id); err != nil {
@@ -202,25 +229,6 @@ func (c *Console) applicationNote(w http.ResponseWriter, r *http.Request, a *aut
 		return
 	}
 	redirect(w, r, "/admin/applications/"+id, "note")
-}
-
-// cleanText trims s and refuses control and bidirectional-override
-// characters (U+202E and friends can make a name display as something else)
-// and texts longer than max runes. multiline allows line breaks.
-func cleanText(s string, max int, multiline bool) (string, bool) {
-	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return "", false
-	}
-	for _, r := range s {
-		if r == '\n' && multiline {
-			continue
-		}
-		if unicode.IsControl(r) || (r >= 0x200e && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-			return "", false
-		}
-	}
-	return s, true
 }
 
 type membersData struct {
@@ -241,10 +249,21 @@ func (c *Console) members(w http.ResponseWriter, r *http.Request, a *auth.Accoun
 	if !contains([]string{CatNew, CatCurrent, CatPast, CatAll}, f.Category) {
 		f.Category = CatAll
 	}
-	list, err := c.ListMembers(r.Context(), a, f)
-	if err != nil {
-		c.failErr(w, r, a, err)
-		return
+	// A search that cannot be run shows the search form again with the
+	// text kept and no list: a list that ignored the search would look
+	// like its result.
+	var form *formState
+	if _, key, args := checkText(f.Query, maxQuery, false); key != "" {
+		form = &formState{key: "search", lang: langOf(r), sent: url.Values{"q": {f.Query}}}
+		form.bad("q", "members.search", key, args...)
+	}
+	var list MemberList
+	var err error
+	if form == nil {
+		if list, err = c.ListMembers(r.Context(), a, f); err != nil {
+			c.failErr(w, r, a, err)
+			return
+		}
 	}
 	wps, err := c.ListWorkplaces(r.Context(), a)
 	if err != nil {
@@ -253,11 +272,29 @@ func (c *Console) members(w http.ResponseWriter, r *http.Request, a *auth.Accoun
 	}
 	d := membersData{List: list, Filter: f, Categories: []string{CatNew, CatCurrent, CatPast, CatAll}, Workplaces: wps,
 		Prev: f.Page - 1, Next: f.Page + 1, HasPrev: f.Page > 0, HasNext: (f.Page+1)*pageSize < list.Total, CanManage: a.Can(auth.ManageMembers)}
-	c.render(w, r, a, http.StatusOK, "members.html", tr(r, "nav.members"), d)
+	status := http.StatusOK
+	if form != nil {
+		status = form.status()
+	}
+	c.renderForm(w, r, a, status, "members.html", tr(r, "nav.members"), d, form)
 }
 
 func (c *Console) member(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	m, err := c.LoadMember(r.Context(), a, r.PathValue("id"), auth.ViewMember)
+	c.showMember(w, r, a, r.PathValue("id"), nil)
+}
+
+// showMember shows a member's page; with f, the form f came back with
+// problems (see showApplication).
+func (c *Console) showMember(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+	status := http.StatusOK
+	if f != nil {
+		if !a.Can(auth.ViewMember) {
+			c.failForm(w, r, a, f)
+			return
+		}
+		status = f.status()
+	}
+	m, err := c.LoadMember(r.Context(), a, id, auth.ViewMember)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -281,57 +318,53 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, a *auth.Account
 	if title == "" {
 		title = tr(r, "title.member_number", "number", strconv.FormatInt(m.Number, 10))
 	}
-	c.render(w, r, a, http.StatusOK, "member.html", title, map[string]any{
+	c.renderForm(w, r, a, status, "member.html", title, map[string]any{
 		"M": m, "CanManage": a.Can(auth.ManageMembers), "CanApp": a.Can(auth.ViewApplication),
-		"AllWorkplaces": wps, "In": in})
+		"AllWorkplaces": wps, "In": in}, f)
 }
 
-// memberForm reads and checks the contact fields of a member form. On a
-// problem it returns the message key and its args.
-func memberForm(r *http.Request) (md MemberData, key string, args []any, ok bool) {
-	fields := []struct {
-		dst  *string
-		name string
-		max  int
-	}{
-		{&md.FirstName, "first_name", 100}, {&md.LastName, "last_name", 100}, {&md.Email, "email", 254},
-		{&md.Phone, "phone", 40}, {&md.Address, "address", 300}, {&md.City, "city", 100},
-		{&md.PostalCode, "postal_code", 20}, {&md.DateOfBirth, "date_of_birth", 10}, {&md.Company, "company", 200},
+// memberFields reads and checks the contact fields of a member form (the
+// new-member form and the edit form share them).
+func (c *Console) memberFields(f *formState) MemberData {
+	var md MemberData
+	md.FirstName = f.text("first_name", "field.first_name", 100, false, false)
+	md.LastName = f.text("last_name", "field.last_name", 100, false, false)
+	if md.FirstName == "" && md.LastName == "" && f.Err("first_name") == "" && f.Err("last_name") == "" {
+		f.bad("first_name", "field.first_name", "err.member_name")
 	}
-	for _, f := range fields {
-		v, ok := cleanText(r.PostFormValue(f.name), f.max, false)
-		if !ok {
-			return md, "err.field", []any{"field", tr(r, "field."+f.name)}, false
-		}
-		*f.dst = v
-	}
-	if md.FirstName == "" && md.LastName == "" {
-		return md, "err.member_name", nil, false
-	}
-	if md.Email != "" && (!strings.Contains(md.Email, "@") || strings.ContainsAny(md.Email, " <>\"")) {
-		return md, "err.member_email", nil, false
-	}
-	md.Email = strings.ToLower(md.Email)
-	md.Lang, _ = cleanText(r.PostFormValue("lang"), 10, false)
-	return md, "", nil, true
+	md.Email = f.email("email", "field.email", false)
+	md.Phone = f.text("phone", "field.phone", 40, false, false)
+	md.Address = f.text("address", "field.address", 300, false, false)
+	md.City = f.text("city", "field.city", 100, false, false)
+	md.PostalCode = f.text("postal_code", "field.postal_code", 20, false, false)
+	md.DateOfBirth = f.date("date_of_birth", "field.date_of_birth_hint", c.d.Now().In(c.d.Location))
+	md.Company = f.text("company", "field.company", 200, false, false)
+	return md
 }
 
 func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	md, key, args, ok := memberForm(r)
-	if !ok {
-		c.fail(w, r, a, http.StatusBadRequest, key, args...)
-		return
-	}
 	id := r.PathValue("id")
-	if err := c.UpdateMember(r.Context(), a, id, md); err != nil {
-		c.failErr(w, r, a, err)
-		return
+	f := newForm(r, "edit")
+	md := c.memberFields(f)
+	if f.ok() {
+		err := c.UpdateMember(r.Context(), a, id, md)
+		switch {
+		case errors.Is(err, ErrWrongState):
+			f.clash("", "", "err.wrong_state_now")
+		case err != nil:
+			c.failErr(w, r, a, err)
+			return
+		default:
+			redirect(w, r, "/admin/members/"+id, "saved")
+			return
+		}
 	}
-	redirect(w, r, "/admin/members/"+id, "saved")
+	c.showMember(w, r, a, id, f)
 }
 
 func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id, action := r.PathValue("id"), lastSegment(r.URL.Path)
+	f := newForm(r, action)
 	var err error
 	switch action {
 	case "onboarded":
@@ -341,24 +374,26 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 	case "workplaces":
 		err = c.SetMemberWorkplaces(r.Context(), a, id, r.PostForm["workplace"])
 	case "occupations":
-		text, ok := cleanText(r.PostFormValue("occupation"), 200, false)
-		if !ok || text == "" {
-			c.fail(w, r, a, http.StatusBadRequest, "err.occupation_needed")
-			return
+		if text := f.text("occupation", "field.occupation", 200, false, true); f.ok() {
+			err = c.AddOccupation(r.Context(), a, id, text)
 		}
-		err = c.AddOccupation(r.Context(), a, id, text)
 	case "notes":
-		body, ok := cleanText(r.PostFormValue("note"), maxNote, true)
-		if !ok || body == "" {
-			c.fail(w, r, a, http.StatusBadRequest, "err.note")
-			return
-		}
-		if _, err = c.LoadMember(r.Context(), a, id, auth.ManageMembers); err == nil {
-			err = c.AddNote(r.Context(), a, "member", id, body)
+		if body := f.text("note", "field.note", maxNote, true, true); f.ok() {
+			if _, err = c.LoadMember(r.Context(), a, id, auth.ManageMembers); err == nil {
+				err = c.AddNote(r.Context(), a, "member", id, body)
+			}
 		}
 	}
-	if err != nil {
+	if errors.Is(err, ErrWrongState) {
+		// Done twice, or by someone else meanwhile: show the member as
+		// they are now.
+		f.clash("", "", "err.wrong_state_now")
+	} else if err != nil {
 		c.failErr(w, r, a, err)
+		return
+	}
+	if !f.ok() {
+		c.showMember(w, r, a, id, f)
 		return
 	}
 	redirect(w, r, "/admin/members/"+id, action)
@@ -369,44 +404,58 @@ func (c *Console) memberNewForm(w http.ResponseWriter, r *http.Request, a *auth.
 }
 
 func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	md, key, args, ok := memberForm(r)
-	if !ok {
-		c.fail(w, r, a, http.StatusBadRequest, key, args...)
-		return
+	f := newForm(r, "new")
+	number := f.number("number", "field.number_hint")
+	md := c.memberFields(f)
+	occ := f.text("occupation", "field.occupation", 200, false, false)
+	if md.Lang = f.text("lang", "field.lang_hint", 10, false, false); md.Lang != "" && !validLang(md.Lang) {
+		f.bad("lang", "field.lang_hint", "err.lang")
 	}
-	occ, ok := cleanText(r.PostFormValue("occupation"), 200, false)
-	if !ok {
-		c.fail(w, r, a, http.StatusBadRequest, "err.occupation")
-		return
-	}
-	var number int64
-	if s := strings.TrimSpace(r.PostFormValue("number")); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			c.failErr(w, r, a, ErrBadNumber)
+	if f.ok() {
+		id, _, err := c.AddMember(r.Context(), a, md, occ, number)
+		switch {
+		case errors.Is(err, ErrNumberTaken):
+			f.clash("number", "field.number_hint", "err.number_taken")
+		case errors.Is(err, ErrBadNumber):
+			f.bad("number", "field.number_hint", "err.bad_number")
+		case err != nil:
+			c.failErr(w, r, a, err)
+			return
+		default:
+			redirect(w, r, "/admin/members/"+id, "created")
 			return
 		}
-		number = n
 	}
-	id, _, err := c.AddMember(r.Context(), a, md, occ, number)
-	if err != nil {
-		c.failErr(w, r, a, err)
-		return
-	}
-	redirect(w, r, "/admin/members/"+id, "created")
+	c.renderForm(w, r, a, f.status(), "member_new.html", tr(r, "title.member_new"), nil, f)
 }
 
 func (c *Console) workplaces(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	c.showWorkplaces(w, r, a, nil)
+}
+
+// showWorkplaces shows the list of workplaces with the new-workplace form
+// (f: that form come back with problems).
+func (c *Console) showWorkplaces(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
 	wps, err := c.ListWorkplaces(r.Context(), a)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "workplaces.html", tr(r, "nav.workplaces"), map[string]any{"List": wps, "CanManage": a.Can(auth.ManageWorkplaces)})
+	status := http.StatusOK
+	if f != nil {
+		status = f.status()
+	}
+	c.renderForm(w, r, a, status, "workplaces.html", tr(r, "nav.workplaces"), map[string]any{"List": wps, "CanManage": a.Can(auth.ManageWorkplaces)}, f)
 }
 
 func (c *Console) workplace(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	wp, err := c.LoadWorkplace(r.Context(), a, r.PathValue("id"))
+	c.showWorkplace(w, r, a, r.PathValue("id"), nil)
+}
+
+// showWorkplace shows a workplace's page (f: its edit form come back with
+// problems).
+func (c *Console) showWorkplace(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+	wp, err := c.LoadWorkplace(r.Context(), a, id)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -432,18 +481,28 @@ func (c *Console) workplace(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		}
 		d["Reps"], d["Accounts"] = reps, accts
 	}
-	c.render(w, r, a, http.StatusOK, "workplace.html", wp.Name, d)
+	status := http.StatusOK
+	if f != nil {
+		status = f.status()
+	}
+	c.renderForm(w, r, a, status, "workplace.html", wp.Name, d, f)
 }
 
 func (c *Console) workplaceSave(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	name, ok1 := cleanText(r.PostFormValue("name"), 200, false)
-	email, ok2 := cleanText(r.PostFormValue("contact_email"), 254, false)
-	desc, ok3 := cleanText(r.PostFormValue("description"), 5000, true)
-	if !ok1 || !ok2 || !ok3 || name == "" {
-		c.fail(w, r, a, http.StatusBadRequest, "err.workplace")
+	id := r.PathValue("id")
+	f := newForm(r, "workplace")
+	name := f.text("name", "wp.name", 200, false, true)
+	email := f.email("contact_email", "wp.contact_email", false)
+	desc := f.text("description", "wp.description", 5000, true, false)
+	if !f.ok() {
+		if id == "" {
+			c.showWorkplaces(w, r, a, f)
+		} else {
+			c.showWorkplace(w, r, a, id, f)
+		}
 		return
 	}
-	id, err := c.SaveWorkplace(r.Context(), a, Workplace{ID: r.PathValue("id"), Name: name, ContactEmail: email, Description: desc})
+	id, err := c.SaveWorkplace(r.Context(), a, Workplace{ID: id, Name: name, ContactEmail: email, Description: desc})
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -476,17 +535,39 @@ func csvHeaders(w http.ResponseWriter, name string) {
 }
 
 func (c *Console) exportForm(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	c.render(w, r, a, http.StatusOK, "export.html", tr(r, "title.export"), map[string]any{"Columns": ExportColumns,
-		"Categories": []string{CatCurrent, CatNew, CatPast, CatAll}})
+	c.showExport(w, r, a, nil)
 }
 
+func (c *Console) showExport(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
+	status := http.StatusOK
+	if f != nil {
+		status = f.status()
+	}
+	c.renderForm(w, r, a, status, "export.html", tr(r, "title.export"), map[string]any{"Columns": ExportColumns,
+		"Categories": exportCategories}, f)
+}
+
+// exportCategories are the lists an export offers, the default first.
+var exportCategories = []string{CatCurrent, CatNew, CatPast, CatAll}
+
 func (c *Console) exportMembers(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	cat := r.PostFormValue("list")
-	if !contains([]string{CatNew, CatCurrent, CatPast, CatAll}, cat) {
-		cat = CatAll
+	f := newForm(r, "export")
+	cat := f.choice("list", "list", "export.members", exportCategories)
+	var cols []string
+	for _, col := range r.PostForm["column"] {
+		if contains(ExportColumns, col) {
+			cols = append(cols, col)
+		}
+	}
+	if len(cols) == 0 {
+		f.bad("columns", "export.columns", "err.nothing_chosen")
+	}
+	if !f.ok() {
+		c.showExport(w, r, a, f)
+		return
 	}
 	var b bytes.Buffer
-	if err := c.ExportMembers(r.Context(), a, cat, r.PostForm["column"], &b); err != nil {
+	if err := c.ExportMembers(r.Context(), a, cat, cols, &b); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
@@ -496,6 +577,14 @@ func (c *Console) exportMembers(w http.ResponseWriter, r *http.Request, a *auth.
 
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	q := r.URL.Query().Get("q")
+	// The search text is an action code or an id (never personal data,
+	// so a GET); one that cannot be searched for comes back to its field.
+	if _, key, args := checkText(q, maxAuditQuery, false); key != "" {
+		f := &formState{key: "audit", lang: langOf(r), sent: url.Values{"q": {q}}}
+		f.bad("q", "audit.search", key, args...)
+		c.renderForm(w, r, a, f.status(), "audit.html", tr(r, "nav.audit"), map[string]any{"Q": q}, f)
+		return
+	}
 	es, err := c.SearchAudit(r.Context(), q)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -504,27 +593,42 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	c.render(w, r, a, http.StatusOK, "audit.html", tr(r, "nav.audit"), map[string]any{"Q": q, "Entries": es})
 }
 
+// maxAuditQuery bounds an audit search.
+const maxAuditQuery = 100
+
 // memberEmail previews (op=preview) or sends (op=send) an email to a member.
+// What stops it is shown on the member's page, pointing at what to change.
 func (c *Console) memberEmail(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id, name := r.PathValue("id"), r.PostFormValue("name")
+	f := newForm(r, "email")
 	if !contains(EmailNames, name) {
-		c.fail(w, r, a, http.StatusBadRequest, "err.choose_email")
-		return
-	}
-	if r.PostFormValue("op") == "send" {
-		if err := c.SendEmail(r.Context(), a, name, id); err != nil {
+		f.bad("", "", "err.choose_email")
+	} else {
+		var err error
+		if r.PostFormValue("op") == "send" {
+			if err = c.SendEmail(r.Context(), a, name, id); err == nil {
+				redirect(w, r, "/admin/members/"+id, "sent")
+				return
+			}
+		} else {
+			var e *RenderedEmail
+			if e, err = c.RenderEmail(r.Context(), a, name, id); err == nil {
+				c.render(w, r, a, http.StatusOK, "email_preview.html", tr(r, "title.email_preview", "name", label(langOf(r), "mailname.", name)), map[string]any{"E": e, "ID": id, "Name": name})
+				return
+			}
+		}
+		switch {
+		case errors.Is(err, errNoEmail):
+			f.about = "edit" // the message goes next to the contact data's email field
+			f.clash("email", "field.email", "err.no_email")
+		case errors.Is(err, errBadEmail):
+			f.clash("", "", "err.bad_email")
+		default:
 			c.failErr(w, r, a, err)
 			return
 		}
-		redirect(w, r, "/admin/members/"+id, "sent")
-		return
 	}
-	e, err := c.RenderEmail(r.Context(), a, name, id)
-	if err != nil {
-		c.failErr(w, r, a, err)
-		return
-	}
-	c.render(w, r, a, http.StatusOK, "email_preview.html", tr(r, "title.email_preview", "name", label(langOf(r), "mailname.", name)), map[string]any{"E": e, "ID": id, "Name": name})
+	c.showMember(w, r, a, id, f)
 }
 
 func (c *Console) emails(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -537,6 +641,12 @@ func (c *Console) emails(w http.ResponseWriter, r *http.Request, a *auth.Account
 }
 
 func (c *Console) emailForm(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	c.showEmailForm(w, r, a, nil)
+}
+
+// showEmailForm shows the template editor (f: an edit come back with
+// problems, its subject and text as typed).
+func (c *Console) showEmailForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
 	name, lang := r.PathValue("name"), r.PathValue("lang")
 	t, err := c.EmailTemplate(r.Context(), name, lang)
 	if errors.Is(err, ErrNotFound) && contains(EmailNames, name) && validLang(lang) {
@@ -546,18 +656,22 @@ func (c *Console) emailForm(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		c.failErr(w, r, a, err)
 		return
 	}
-	c.render(w, r, a, http.StatusOK, "email_form.html", tr(r, "title.email_form", "name", label(langOf(r), "mailname.", name), "lang", lang), map[string]any{"T": t, "Vars": EmailVars})
+	status := http.StatusOK
+	if f != nil {
+		status = f.status()
+	}
+	c.renderForm(w, r, a, status, "email_form.html", tr(r, "title.email_form", "name", label(langOf(r), "mailname.", name), "lang", lang), map[string]any{"T": t, "Vars": EmailVars}, f)
 }
 
 func (c *Console) emailSave(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	t := EmailTemplate{Name: r.PathValue("name"), Lang: r.PathValue("lang")}
 	reset := r.PostFormValue("op") == "reset"
 	if !reset {
-		var ok1, ok2 bool
-		t.Subject, ok1 = cleanText(r.PostFormValue("subject"), 200, false)
-		t.Body, ok2 = cleanText(r.PostFormValue("body"), maxTemplate, true)
-		if !ok1 || !ok2 || t.Subject == "" || t.Body == "" {
-			c.fail(w, r, a, http.StatusBadRequest, "err.template")
+		f := newForm(r, "template")
+		t.Subject = f.text("subject", "field.subject", maxSubject, false, true)
+		t.Body = f.text("body", "field.text", maxTemplate, true, true)
+		if !f.ok() {
+			c.showEmailForm(w, r, a, f)
 			return
 		}
 	}
@@ -571,3 +685,6 @@ func (c *Console) emailSave(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	}
 	redirect(w, r, "/admin/emails/"+t.Name+"/"+t.Lang, done)
 }
+
+// maxSubject bounds an email template's subject.
+const maxSubject = 200

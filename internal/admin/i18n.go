@@ -146,6 +146,7 @@ func (c *Console) funcs(lang string) template.FuncMap {
 		"has":       func(list []string, s string) bool { return contains(list, s) },
 		"who":       c.actorName,
 		"join":      strings.Join,
+		"field":     field(lang),
 	}
 }
 

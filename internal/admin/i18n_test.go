@@ -127,6 +127,13 @@ var (
 	tmplKeyRE   = regexp.MustCompile(`[({]\s*t "([^"]+)"`)
 	tmplCountRE = regexp.MustCompile(`[({]\s*tn "([^"]+)"`)
 	goKeyRE     = regexp.MustCompile(`(?:\btr\(r, |\bT\(lang, |c\.fail\(w, r, a, [^,]+, |return md, )"([a-z_.]+)"`)
+	// A form's checks (forms.go) name the field's label key and the
+	// message key among their arguments: f.text("name", "wp.name", …),
+	// f.bad("columns", "export.columns", "err.nothing_chosen").
+	formCallRE = regexp.MustCompile(`\.(?:text|email|number|date|choice|bad|clash)\(([^)]*)\)`)
+	formKeyRE  = regexp.MustCompile(`"([a-z_]+\.[a-z_.]+)"`)
+	// The label of a field built in a template: (field $f "name" "label.key" …).
+	tmplFieldRE = regexp.MustCompile(`\(field \S+ "[^"]+" "([^"]+)"`)
 )
 
 func checkKey(t *testing.T, where, key string) {
@@ -166,6 +173,10 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 			checkKey(t, p, m[1])
 			n++
 		}
+		for _, m := range tmplFieldRE.FindAllStringSubmatch(string(b), -1) {
+			checkKey(t, p, m[1])
+			n++
+		}
 		for _, m := range tmplCountRE.FindAllStringSubmatch(string(b), -1) {
 			checkPlural(t, p, m[1])
 			n++
@@ -183,6 +194,12 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, call := range formCallRE.FindAllStringSubmatch(string(b), -1) {
+			for _, m := range formKeyRE.FindAllStringSubmatch(call[1], -1) {
+				checkKey(t, f, m[1])
+				n++
+			}
 		}
 		for _, m := range goKeyRE.FindAllStringSubmatch(string(b), -1) {
 			if strings.HasSuffix(m[1], ".") {
@@ -211,7 +228,8 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 		"flash.":      flashCodes,
 		"app.action.": {"accept", "delete", "resend"},
 		"field.":      {"first_name", "last_name", "email", "phone", "address", "city", "postal_code", "date_of_birth", "company"},
-		"status.":     {"400", "403", "404", "409", "500"},
+		"status.":     {"400", "403", "404", "409", "422", "500"},
+		"err.":        {"control", "bidi", "encoding", "too_long"}, // from checkText
 	}
 	for name := range transitions {
 		families["app.action."] = append(families["app.action."], name)

@@ -51,7 +51,9 @@ type App struct {
 	Auth   *auth.Service
 	Admin  *admin.Console
 	mux    *http.ServeMux
-	closer []func() error
+	// handler is mux inside the middleware stack, built from the settings.
+	handler http.Handler
+	closer  []func() error
 }
 
 // Options are test seams; production passes the zero value.
@@ -104,6 +106,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Events = events.New(events.Deps{
 		DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox,
 		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), Now: now, Logger: logger,
+		RateLimit: cfg.Events.RegistrationsPerHour,
+		Retention: time.Duration(cfg.Events.EraseAfterDays) * 24 * time.Hour,
 		// Closing or reopening registration early changes the cached
 		// event pages' "Register" button: drop them at once.
 		PublicChanged: a.Site.DropCache,
@@ -111,7 +115,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Events.Register(a.mux)
 
 	a.Auth = auth.New(auth.Deps{DB: a.DB, Keys: a.Keys, Outbox: a.Outbox, BaseURL: cfg.BaseURL(),
-		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC)})
+		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC),
+		// The same client address as the other limits: behind a trusted
+		// proxy, the visitor rather than the proxy.
+		ClientAddr: web.ClientKey})
 	a.Auth.Register(a.mux)
 	// Login links are made after their request is answered; let the ones
 	// under way finish before the database closes.
@@ -131,6 +138,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// registration has <event URL>register/ and calendar.ics. Those are
 	// routed here rather than by mux patterns.
 	a.mux.Handle("/", a.Events.Wrap(a.routeContentTypes(a.Site)))
+
+	// Settings were validated above, so this fails only on a bug.
+	proxies, err := web.ParseProxies(cfg.TrustedProxies)
+	if err == nil {
+		a.handler, err = web.NewStack(a.mux, web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
+			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}}})
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -239,13 +257,10 @@ func logProblems(logger *slog.Logger, problems []content.Problem) {
 	}
 }
 
-// Handler is the whole HTTP surface with its middleware.
-func (a *App) Handler() http.Handler {
-	if !a.cfg.AccessLog {
-		return web.Chain(a.mux, web.Recover(a.log), web.SecurityHeaders, web.CrossOrigin(nil), web.Gzip)
-	}
-	return web.Stack(a.mux, a.log)
-}
+// Handler is the whole HTTP surface with its middleware (web.NewStack):
+// access log when on, trusted proxies, the join API opened to the allowed
+// origins.
+func (a *App) Handler() http.Handler { return a.handler }
 
 // Close releases storage and background work.
 func (a *App) Close() error {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"unionhall/internal/web"
 )
 
 // Config is the whole settings tree. Field names match the TOML keys.
@@ -44,12 +46,40 @@ type Config struct {
 	AccessLog bool `toml:"access_log"`
 	// ReloadInterval is how often the site folder is checked for edits.
 	ReloadInterval Duration `toml:"reload_interval"`
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR ranges)
+	// whose X-Forwarded-For names the client. Behind a proxy every visitor
+	// arrives from the proxy's address, so without it all per-address rate
+	// limits share one bucket. Empty (the default) trusts nobody, not even
+	// loopback: a header is only as true as whoever wrote it.
+	TrustedProxies []string `toml:"trusted_proxies"`
 
 	SMTP    SMTP    `toml:"smtp"`
 	Join    Join    `toml:"join"`
+	Events  Events  `toml:"events"`
 	OIDC    OIDC    `toml:"oidc"`
 	Members Members `toml:"members"`
 }
+
+// Events holds event registration's tunables.
+type Events struct {
+	// RegistrationsPerHour is how many registrations one client address
+	// may make per hour (across all events); it slows a script filling an
+	// event with fake names. Addresses are kept only in memory.
+	RegistrationsPerHour int `toml:"registrations_per_hour"`
+	// EraseAfterDays is how long after an event ends its registrants'
+	// personal data is kept (issue 5: "erased a set time after the event").
+	// Changing it reschedules the erasure of events already known at the
+	// next start.
+	EraseAfterDays int `toml:"erase_after_days"`
+}
+
+// Bounds of the [events] settings. A day is the least that leaves time for
+// check-in lists and a follow-up; more than a year is no longer "a set time
+// after the event" but keeping a register of who attended.
+const (
+	MaxRegistrationsPerHour = 10_000
+	MaxEraseAfterDays       = 365
+)
 
 // OIDC turns on single sign-on to the console with an OpenID Connect
 // provider (for example an existing Keycloak) when Issuer is set.
@@ -95,6 +125,11 @@ type Join struct {
 	// RateWindow. Addresses are kept only in memory.
 	RateLimit  int      `toml:"rate_limit"`
 	RateWindow Duration `toml:"rate_window"`
+	// AllowedOrigins are the websites (exact origins such as
+	// "https://union.example") whose pages may call POST
+	// /api/registration/join from the browser. Empty: only same-origin
+	// pages and server-to-server calls.
+	AllowedOrigins []string `toml:"allowed_origins"`
 }
 
 // Duration reads "14d", "36h", "90s" from TOML and the environment.
@@ -142,6 +177,8 @@ func Default() Config {
 			RateLimit:       10,
 			RateWindow:      Duration{time.Hour},
 		},
+		// The same as events.New's own defaults.
+		Events: Events{RegistrationsPerHour: 20, EraseAfterDays: 30},
 	}
 }
 
@@ -170,6 +207,7 @@ var Env = []string{
 	"UNIONHALL_SMTP_HOST", "UNIONHALL_SMTP_PORT", "UNIONHALL_SMTP_TLS",
 	"UNIONHALL_SMTP_USERNAME", "UNIONHALL_SMTP_PASSWORD", "UNIONHALL_SMTP_FROM",
 	"UNIONHALL_COMMITTEE_EMAIL", "UNIONHALL_SEAL_KEY", "UNIONHALL_OIDC_CLIENT_SECRET",
+	"UNIONHALL_TRUSTED_PROXIES",
 }
 
 // LoadEnv merges environment variables over c (lookup is os.LookupEnv in
@@ -194,6 +232,10 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	str("UNIONHALL_COMMITTEE_EMAIL", &c.Join.CommitteeEmail)
 	// The one secret of the OIDC settings may stay out of the settings file.
 	str("UNIONHALL_OIDC_CLIENT_SECRET", &c.OIDC.ClientSecret)
+	if v, ok := lookup("UNIONHALL_TRUSTED_PROXIES"); ok {
+		// Comma-separated; set but empty trusts nobody (overriding the file).
+		c.TrustedProxies = splitList(v)
+	}
 	if v, ok := lookup("UNIONHALL_ACCESS_LOG"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -209,6 +251,17 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 		c.SMTP.Port = p
 	}
 	return nil
+}
+
+// splitList splits a comma-separated environment value, dropping blanks.
+func splitList(v string) []string {
+	out := []string{}
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Validate reports the first setting that cannot work.
@@ -254,6 +307,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Join.RateLimit < 1 {
 		return errors.New("join.rate_limit: at least 1")
+	}
+	for _, o := range c.Join.AllowedOrigins {
+		if _, err := web.ParseOrigin(o); err != nil {
+			return fmt.Errorf("join.allowed_origins: %w", err)
+		}
+	}
+	if _, err := web.ParseProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted_proxies: %w", err)
+	}
+	if n := c.Events.RegistrationsPerHour; n < 1 || n > MaxRegistrationsPerHour {
+		return fmt.Errorf("events.registrations_per_hour: %d is out of range, want 1 to %d", n, MaxRegistrationsPerHour)
+	}
+	if n := c.Events.EraseAfterDays; n < 1 || n > MaxEraseAfterDays {
+		return fmt.Errorf("events.erase_after_days: %d is out of range, want 1 to %d (days after the event ends)", n, MaxEraseAfterDays)
 	}
 	if c.OIDC.Issuer != "" {
 		u, err := url.Parse(c.OIDC.Issuer)

@@ -141,3 +141,103 @@ func TestREADMEExample(t *testing.T) {
 		t.Errorf("README example not read whole: %+v", c)
 	}
 }
+
+func TestTrustedProxiesAndOrigins(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "u.toml")
+	os.WriteFile(path, []byte(`
+trusted_proxies = ["10.0.0.0/8", "::1"]
+[join]
+allowed_origins = ["https://union.example", "https://odbory.example:8443"]
+`), 0o600)
+	c, err := Load(path, envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[1] != "::1" || len(c.Join.AllowedOrigins) != 2 {
+		t.Fatalf("not read: %+v %+v", c.TrustedProxies, c.Join.AllowedOrigins)
+	}
+	// The environment overrides the file; set but empty trusts nobody.
+	c, err = Load(path, envMap(map[string]string{"UNIONHALL_TRUSTED_PROXIES": " 192.0.2.1, 2001:db8::/32 ,"}))
+	if err != nil || strings.Join(c.TrustedProxies, "|") != "192.0.2.1|2001:db8::/32" {
+		t.Fatalf("env: %q %v", c.TrustedProxies, err)
+	}
+	c, _ = Load(path, envMap(map[string]string{"UNIONHALL_TRUSTED_PROXIES": ""}))
+	if len(c.TrustedProxies) != 0 {
+		t.Fatalf("empty env: %q", c.TrustedProxies)
+	}
+	// Nothing trusted and nothing opened by default.
+	d := Default()
+	if len(d.TrustedProxies) != 0 || len(d.Join.AllowedOrigins) != 0 {
+		t.Fatal("defaults trust someone")
+	}
+
+	bad := map[string]struct {
+		mutate func(*Config)
+		want   string
+	}{
+		"proxy name":        {func(c *Config) { c.TrustedProxies = []string{"proxy.local"} }, `trusted_proxies: "proxy.local"`},
+		"proxy bad cidr":    {func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/40"} }, "trusted_proxies"},
+		"origin wildcard":   {func(c *Config) { c.Join.AllowedOrigins = []string{"*"} }, `join.allowed_origins: "*"`},
+		"origin with path":  {func(c *Config) { c.Join.AllowedOrigins = []string{"https://union.example/join"} }, "join.allowed_origins"},
+		"origin no scheme":  {func(c *Config) { c.Join.AllowedOrigins = []string{"union.example"} }, "join.allowed_origins"},
+		"origin not ascii":  {func(c *Config) { c.Join.AllowedOrigins = []string{"https://čmkos.example"} }, "ASCII"},
+		"origin empty item": {func(c *Config) { c.Join.AllowedOrigins = []string{""} }, "join.allowed_origins"},
+	}
+	for name, b := range bad {
+		c := Default()
+		b.mutate(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: %v, want an error with %q", name, err, b.want)
+		}
+	}
+	// Env list for --help.
+	if !strings.Contains(strings.Join(Env, " "), "UNIONHALL_TRUSTED_PROXIES") {
+		t.Error("UNIONHALL_TRUSTED_PROXIES not listed")
+	}
+}
+
+func TestEventsSettings(t *testing.T) {
+	d := Default()
+	if d.Events.RegistrationsPerHour != 20 || d.Events.EraseAfterDays != 30 {
+		t.Fatalf("defaults changed: %+v", d.Events)
+	}
+	load := func(body string) (Config, error) {
+		path := filepath.Join(t.TempDir(), "e.toml")
+		os.WriteFile(path, []byte(body), 0o600)
+		c, err := Load(path, envMap(nil))
+		if err != nil {
+			return c, err
+		}
+		return c, c.Validate()
+	}
+	c, err := load("[events]\nregistrations_per_hour = 5\nerase_after_days = 7\n")
+	if err != nil || c.Events.RegistrationsPerHour != 5 || c.Events.EraseAfterDays != 7 {
+		t.Fatalf("good: %+v %v", c.Events, err)
+	}
+	// A section that sets one key keeps the other's default.
+	c, err = load("[events]\nerase_after_days = 90\n")
+	if err != nil || c.Events.RegistrationsPerHour != 20 || c.Events.EraseAfterDays != 90 {
+		t.Fatalf("partial: %+v %v", c.Events, err)
+	}
+	for body, want := range map[string]string{
+		"[events]\nerase_after_days = 0\n":            "events.erase_after_days: 0 is out of range, want 1 to 365",
+		"[events]\nerase_after_days = -3\n":           "events.erase_after_days: -3",
+		"[events]\nerase_after_days = 366\n":          "events.erase_after_days: 366",
+		"[events]\nregistrations_per_hour = 0\n":      "events.registrations_per_hour: 0 is out of range, want 1 to 10000",
+		"[events]\nregistrations_per_hour = 100000\n": "events.registrations_per_hour: 100000",
+		"[events]\nerase_after_days = \"30d\"\n":      "erase_after_days",
+		"[events]\nerase_after_day = 30\n":            `unknown setting "events.erase_after_day"`,
+		"[events]\nregistrations_per_hour = 2.5\n":    "registrations_per_hour",
+		"[event]\nregistrations_per_hour = 5\n":       "unknown setting",
+		"trusted_proxies = \"10.0.0.1\"\n":            "trusted_proxies",
+		"[join]\nallowed_origins = \"https://a.b\"\n": "allowed_origins",
+	} {
+		if _, err := load(body); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error with %q", body, err, want)
+		}
+	}
+}

@@ -57,6 +57,27 @@
 //     "(optional)". A missing required answer is listed in the error
 //     summary under the question's label and flagged beside the field.
 //
+//   - Every refusal is a page of the site's layout in the visitor's
+//     language that says nothing was saved (or changed) and what to do,
+//     with what was typed kept in the form: closed (409), invalid (422),
+//     rate limit (429, Retry-After: the window's hour), a failing database
+//     (503), and a post over 64 KB (413). Such a post cannot be parsed
+//     whole, so the pairs before the cut are kept and the field the limit
+//     fell in — nearly always a text pasted too long — is named with its
+//     limit; a post cut before its personal-link token gets a page saying
+//     to open the link again. A filled honeypot on the registration form
+//     gets the ordinary "check your email" page and nothing is stored: the
+//     field has the hidden attribute, so people and password managers do
+//     not fill it, and a bot learns nothing.
+//
+//   - Once the event is over (as the public site shows it: after its end,
+//     or its start when it has none) a registration can be neither changed
+//     nor cancelled: there is no seat left to pass on, and the organiser's
+//     record of who was registered must stay. The personal page offers no
+//     forms and says why; a change or cancellation posted anyway gets 409
+//     and the same reason, and Update and Cancel themselves return
+//     ErrEventOver, so no other caller can get round it.
+//
 //   - Personal data is sealed: name (or nickname), email and answers are one
 //     sealed JSON blob bound to the row id; the email is found through a
 //     blind index scoped to the event. The personal link's token is stored

@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"html/template"
+	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"unionhall/internal/content"
+	"unionhall/internal/seal"
 	"unionhall/internal/site"
 )
 
@@ -109,19 +113,76 @@ func (s *Service) serveRegister(w http.ResponseWriter, r *http.Request, ev Event
 	}
 }
 
+// readPost reads a form post (URL-encoded, as the forms send) of at most
+// maxFormBytes. A larger one cannot be parsed whole: the pairs before the
+// cut are kept, and cut names the field the limit fell in — nearly always
+// the text pasted too long — so the page can name it. Other content types
+// yield no values (validation then says what is missing).
+func readPost(r *http.Request) (vals url.Values, cut string, tooLarge bool) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return url.Values{}, "", false
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, maxFormBytes+1))
+	if len(b) > maxFormBytes {
+		tooLarge = true
+		i := bytes.LastIndexByte(b[:maxFormBytes], '&')
+		name, _, _ := strings.Cut(string(b[i+1:]), "=")
+		cut, _ = url.QueryUnescape(name)
+		b = b[:i+1]
+		// Read on (up to a bound) so a browser still sending reads the
+		// answer instead of a reset.
+		_, _ = io.CopyN(io.Discard, r.Body, maxDrainBytes)
+	}
+	// A malformed pair is skipped; the others are kept.
+	vals, _ = url.ParseQuery(string(b))
+	return vals, cut, tooLarge
+}
+
+// maxDrainBytes bounds how much of an over-limit post is read and dropped.
+const maxDrainBytes = 1 << 20
+
+// tooLongErrors names the field a too-large post was cut in, with its
+// length limit, so the person sees which text to shorten.
+func tooLongErrors(ev Event, cut string) map[string]fieldError {
+	errs := map[string]fieldError{}
+	switch {
+	case cut == "name":
+		errs[cut] = fieldError{Key: "err.length", Args: []any{"max", maxName}}
+	case cut == "email":
+		errs[cut] = fieldError{Key: "err.length", Args: []any{"max", maxEmail}}
+	case strings.HasPrefix(cut, "q_"):
+		for _, q := range ev.Questions {
+			if "q_"+q.ID == cut {
+				errs[cut] = fieldError{Key: "err.length", Args: []any{"max", maxAnswer}}
+			}
+		}
+	}
+	return errs
+}
+
+// tooLargeNotice is the message for a post over maxFormBytes.
+func tooLargeNotice(lang string) string {
+	return T(lang, "form.error_too_large", "kb", maxFormBytes>>10, "max", maxAnswer)
+}
+
+// submitRegister takes the registration form. Every refusal is the form
+// again, in the page's language, with what was typed kept and a message
+// saying that nothing was saved and what to do: closed (409), over the
+// size limit (413, the field cut named), invalid fields (422), rate limit
+// (429), a fault on our side (503). A filled honeypot gets the ordinary
+// "check your email" page and nothing is stored: the field is hidden with
+// the hidden attribute (not merely off-screen), so people and their
+// password managers do not fill it, and a bot learns nothing.
 func (s *Service) submitRegister(w http.ResponseWriter, r *http.Request, ev Event) {
 	lang := ev.Page.Lang
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, T(lang, "form.error_stale"), http.StatusRequestEntityTooLarge)
-		return
-	}
+	vals, cut, tooLarge := readPost(r)
 	f := form{
-		Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Lang: r.PostForm.Get("lang"),
-		Consent: r.PostForm.Get("consent") == "yes", Answers: map[string]string{},
+		Name: vals.Get("name"), Email: vals.Get("email"), Lang: vals.Get("lang"),
+		Consent: vals.Get("consent") == "yes", Answers: map[string]string{},
 	}
 	for _, q := range ev.Questions {
-		f.Answers[q.ID] = r.PostForm.Get("q_" + q.ID)
+		f.Answers[q.ID] = vals.Get("q_" + q.ID)
 	}
 	now := s.now()
 	if err := ev.Open(now); err != nil {
@@ -137,18 +198,25 @@ func (s *Service) submitRegister(w http.ResponseWriter, r *http.Request, ev Even
 		s.renderRegister(w, r, ev, &f, nil, T(lang, "form.error_closed"), http.StatusConflict)
 		return
 	}
+	if tooLarge {
+		s.log.Info("registration form too large", "event", ev.Key)
+		s.renderRegister(w, r, ev, &f, tooLongErrors(ev, cut), tooLargeNotice(lang), http.StatusRequestEntityTooLarge)
+		return
+	}
 	cs := s.d.Site()
 	in, errs := validate(ev, &f, func(l string) bool { return cs != nil && cs.Lang(l) != nil })
 	if len(errs) > 0 {
 		s.renderRegister(w, r, ev, &f, errs, "", http.StatusUnprocessableEntity)
 		return
 	}
-	if r.PostForm.Get("website") != "" {
+	if vals.Get("website") != "" {
 		// A bot filled the hidden field: answer as if it worked, store nothing.
 		s.renderDone(w, r, ev, in.Email)
 		return
 	}
 	if !s.limit.allow(clientKey(r), now) {
+		// The window is an hour, so an hour is the most anyone waits.
+		w.Header().Set("Retry-After", "3600")
 		s.renderRegister(w, r, ev, &f, nil, T(lang, "form.error_rate"), http.StatusTooManyRequests)
 		return
 	}
@@ -158,7 +226,7 @@ func (s *Service) submitRegister(w http.ResponseWriter, r *http.Request, ev Even
 			return
 		}
 		s.log.Error("register", "event", ev.Key, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		s.renderRegister(w, r, ev, &f, nil, T(lang, "form.error_failed"), http.StatusServiceUnavailable)
 		return
 	}
 	s.renderDone(w, r, ev, in.Email)
@@ -268,12 +336,39 @@ type meView struct {
 	Langs                                          []option
 	Notice                                         string
 	Invalid, Cancelled, CanEdit, Anonymous         bool
-	ICSURL                                         string
+	// Over: the event has ended; the page says why it offers no changes.
+	Over bool
+	// Refused: the notice says why a request was refused (an alert, not
+	// a status message).
+	Refused bool
+	ICSURL  string
+}
+
+// problemView is a page that can only say what went wrong: the request
+// did not even carry a usable personal link, or the database failed.
+type problemView struct{ Lang, Title, Text string }
+
+func (s *Service) renderProblem(w http.ResponseWriter, r *http.Request, lang, text string, status int) {
+	v := problemView{Lang: lang, Title: T(lang, "me.title"), Text: text}
+	s.render(w, r, "problem", v, site.LayoutView{Lang: lang, Title: "⚠ " + v.Title, Status: status})
+}
+
+// eventOver reports whether ev has ended at now, as the public site shows
+// it (content.EventPast: after its end, or after its start when it has no
+// end). After that a registration can be neither changed nor cancelled.
+func eventOver(ev Event, now time.Time) bool {
+	return ev.Page != nil && ev.Page.EventState(now) == content.EventPast
 }
 
 // handleMe is the personal page: see, change (POST action=save) or cancel
 // (POST action=cancel). The token comes in the query on GET and in a
-// hidden field on POST.
+// hidden field on POST. Every refusal is this page again in the visitor's
+// language, saying that nothing was changed, with a change as typed kept
+// in the form: too large (413, the field cut named), invalid (422), the
+// event over (409: neither change nor cancel), an unknown action (400), a
+// fault on our side (503). Only a post too large to carry its token, or a
+// database failing to find the registration at all, gets a page without
+// the registration.
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 	lang := r.PathValue("lang")
 	cs := s.d.Site()
@@ -282,19 +377,22 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.URL.Query().Get("t")
-	action := ""
+	action, cut, tooLarge := "", "", false
+	var vals url.Values
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
+		vals, cut, tooLarge = readPost(r)
+		token, action = vals.Get("t"), vals.Get("action")
+		if tooLarge && (cut == "t" || !seal.ValidToken(token)) {
+			s.renderProblem(w, r, lang, T(lang, "me.too_large_lost", "kb", maxFormBytes>>10), http.StatusRequestEntityTooLarge)
 			return
 		}
-		token, action = r.PostForm.Get("t"), r.PostForm.Get("action")
 	}
 	reg, err := s.ByToken(r.Context(), token)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			s.log.Error("registration by token", "err", err)
+			s.renderProblem(w, r, lang, T(lang, "me.error_failed"), http.StatusServiceUnavailable)
+			return
 		}
 		v := meView{Lang: lang, Title: T(lang, "me.title"), Invalid: true}
 		s.render(w, r, "me", v, site.LayoutView{Lang: lang, Title: v.Title, Status: http.StatusNotFound})
@@ -304,47 +402,63 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 	notice, status := "", http.StatusOK
 	var errs map[string]fieldError
 	f := form{Name: reg.Registrant.Name, Lang: reg.Lang, Answers: reg.Registrant.Answers}
-	switch action {
-	case "":
-	case "cancel":
-		reg, err = s.Cancel(r.Context(), token)
+	if action == "save" {
+		// What was typed, kept whatever the answer.
+		f = form{Name: vals.Get("name"), Lang: vals.Get("lang"), Consent: true, Email: reg.Registrant.Email, Answers: map[string]string{}}
+		for _, q := range ev.Questions {
+			f.Answers[q.ID] = vals.Get("q_" + q.ID)
+		}
+	}
+	switch {
+	case action == "" && !tooLarge:
+	case action != "save" && action != "cancel" && !tooLarge:
+		notice, status = T(lang, "me.bad_action"), http.StatusBadRequest
+	case reg.Status == StatusCancelled:
+		notice, status = T(lang, "me.already_cancelled"), http.StatusConflict
+	case found && eventOver(ev, s.now()):
+		// Refused before judging the answers: nothing can be sent anyway.
+		// (Update and Cancel check again.)
+		notice, status = T(lang, "me.event_over"), http.StatusConflict
+	case tooLarge:
+		s.log.Info("registration change too large", "event", reg.EventKey)
+		notice, status, errs = tooLargeNotice(lang), http.StatusRequestEntityTooLarge, tooLongErrors(ev, cut)
+	case action == "cancel":
+		cancelled, err := s.Cancel(r.Context(), token)
 		switch {
-		case errors.Is(err, ErrAlreadyCancelled):
+		case errors.Is(err, ErrAlreadyCancelled), errors.Is(err, ErrNotFound):
 			notice, status = T(lang, "me.already_cancelled"), http.StatusConflict
+			reg.Status = StatusCancelled
+		case errors.Is(err, ErrEventOver):
+			notice, status = T(lang, "me.event_over"), http.StatusConflict
 		case err != nil:
 			s.log.Error("cancel registration", "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
+			notice, status = T(lang, "me.error_failed"), http.StatusServiceUnavailable
 		default:
+			reg = cancelled
 			notice = T(lang, "me.cancelled")
 		}
-		reg.Status = StatusCancelled
-	case "save":
-		f = form{Name: r.PostForm.Get("name"), Lang: r.PostForm.Get("lang"), Consent: true, Email: reg.Registrant.Email, Answers: map[string]string{}}
-		for _, q := range ev.Questions {
-			f.Answers[q.ID] = r.PostForm.Get("q_" + q.ID)
-		}
+	case action == "save":
 		var in Registrant
 		in, errs = validate(ev, &f, func(l string) bool { return cs.Lang(l) != nil })
 		if len(errs) > 0 {
 			status = http.StatusUnprocessableEntity
 			break
 		}
-		reg, err = s.Update(r.Context(), token, f.Lang, in)
+		updated, err := s.Update(r.Context(), token, f.Lang, in)
 		switch {
 		case errors.Is(err, ErrAlreadyCancelled), errors.Is(err, ErrNotFound):
 			notice, status = T(lang, "me.already_cancelled"), http.StatusConflict
+			reg.Status = StatusCancelled
+		case errors.Is(err, ErrEventOver):
+			notice, status = T(lang, "me.event_over"), http.StatusConflict
 		case err != nil:
 			s.log.Error("update registration", "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
+			notice, status = T(lang, "me.error_failed"), http.StatusServiceUnavailable
 		default:
+			reg = updated
 			notice = T(lang, "me.saved")
 			f.Answers = in.Answers
 		}
-	default:
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
 	}
 	v := meView{Lang: lang, Title: T(lang, "me.title"), Token: token, Form: f, Email: reg.Registrant.Email,
 		Status: reg.Status, StatusText: T(lang, "me.status_"+reg.Status), Notice: notice, Errors: map[string]string{},
@@ -358,7 +472,8 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 			v.Meeting = ev.MeetingURL
 		}
 		v.Anonymous = ev.Anonymous
-		v.CanEdit = !v.Cancelled && p.EventState(s.now()) != content.EventPast
+		v.Over = eventOver(ev, s.now())
+		v.CanEdit = !v.Cancelled && !v.Over
 		for _, q := range ev.Questions {
 			qv := questionView{Lang: lang, ID: q.ID, Label: q.label(lang), Type: q.Type, Value: f.Answers[q.ID], Required: q.Required}
 			for i, o := range q.Options {
@@ -386,7 +501,11 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 		v.Langs = append(v.Langs, option{Value: l.Code, Label: l.Name, Selected: l.Code == f.Lang})
 	}
 	v.Form.Email = reg.Registrant.Email
-	s.render(w, r, "me", v, site.LayoutView{Lang: lang, Title: v.Title, Status: status})
+	title := v.Title
+	if status >= 400 {
+		title, v.Refused = "⚠ "+title, true
+	}
+	s.render(w, r, "me", v, site.LayoutView{Lang: lang, Title: title, Status: status})
 }
 
 // EventExtra is the HTML for site.Options.EventExtra: below an event's

@@ -1,10 +1,11 @@
 package events
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"unionhall/internal/web"
 )
 
 // limiter is a fixed-window counter per client address, kept only in
@@ -38,11 +39,8 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	return true
 }
 
-// clientKey is the request's remote address without its port.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientKey is the client's address as web.ClientKey decides it: the
+// connection's peer, or behind a trusted reverse proxy (the trusted_proxies
+// setting) the address the proxy names, with IPv6 grouped by /64. Without
+// this, every visitor behind a proxy would share the proxy's count.
+func clientKey(r *http.Request) string { return web.ClientKey(r) }

@@ -43,7 +43,9 @@ type Deps struct {
 	// calendars), without a trailing slash.
 	BaseURL string
 	// Retention is how long after an event ends its registrants' personal
-	// data is kept (default 30 days).
+	// data is kept (default 30 days; the app passes the [events]
+	// erase_after_days setting). Sync reschedules known events' erasure
+	// when it changes.
 	Retention time.Duration
 	// PublicChanged, when set, is called after a committed change that
 	// alters what EventExtra returns for some event page — an organiser
@@ -52,7 +54,9 @@ type Deps struct {
 	// this to (*site.Server).DropCache; without it a closed event would keep
 	// offering "Register" until the cache next expired.
 	PublicChanged func()
-	// RateLimit registrations per client address per hour (default 20).
+	// RateLimit registrations per client address per hour (default 20; the
+	// app passes [events] registrations_per_hour). The address is
+	// web.ClientKey's: behind a trusted proxy, the visitor's.
 	RateLimit int
 	Now       func() time.Time
 	Logger    *slog.Logger

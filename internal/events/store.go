@@ -26,6 +26,10 @@ var (
 	ErrClosed           = errors.New("events: registration is closed")
 	ErrNotFound         = errors.New("events: no such registration")
 	ErrAlreadyCancelled = errors.New("events: registration already cancelled")
+	// ErrEventOver refuses changing or cancelling a registration once the
+	// event has ended: there is no seat left to give anyone, and the
+	// organiser's list of who came must not change under them.
+	ErrEventOver = errors.New("events: the event is over")
 )
 
 // Registrant is what a person gives when registering. Name is a nickname
@@ -299,6 +303,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (Registration, erro
 
 // Update changes a registration's name, language and answers (not its
 // email: that is its identity; cancel and register again to change it).
+// Once the event is over it returns ErrEventOver and changes nothing.
 func (s *Service) Update(ctx context.Context, token, lang string, in Registrant) (Registration, error) {
 	cur, err := s.ByToken(ctx, token)
 	if err != nil {
@@ -306,6 +311,9 @@ func (s *Service) Update(ctx context.Context, token, lang string, in Registrant)
 	}
 	if cur.Status == StatusCancelled {
 		return cur, ErrAlreadyCancelled
+	}
+	if ev, found := s.EventByKey(cur.EventKey, cur.Lang); found && eventOver(ev, s.now()) {
+		return cur, ErrEventOver
 	}
 	in.Email = cur.Registrant.Email
 	plain, err := json.Marshal(in)
@@ -337,7 +345,8 @@ func (s *Service) Update(ctx context.Context, token, lang string, in Registrant)
 
 // Cancel cancels the registration behind token. A confirmed seat goes to
 // the first person waiting, who is told by email. The cancelled row keeps
-// only what the counts need: its personal data is erased at once.
+// only what the counts need: its personal data is erased at once. Once the
+// event is over it returns ErrEventOver and changes nothing.
 func (s *Service) Cancel(ctx context.Context, token string) (Registration, error) {
 	cur, err := s.ByToken(ctx, token)
 	if err != nil {
@@ -348,6 +357,9 @@ func (s *Service) Cancel(ctx context.Context, token string) (Registration, error
 	}
 	ev, found := s.EventByKey(cur.EventKey, cur.Lang)
 	now := s.now()
+	if found && eventOver(ev, now) {
+		return cur, ErrEventOver
+	}
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var st state
 		if found {

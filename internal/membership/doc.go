@@ -62,12 +62,36 @@
 //     refill, bounded to 100 000 clients). The bucket is charged only for
 //     valid submissions that reach the database or send mail, so a person
 //     fixing typos is never locked out, while a flood of valid-looking
-//     applications is. Refused submissions all get one neutral message and
-//     keep what was typed. After a validation error the original timestamp is
-//     kept, so correcting one field is not "too fast". The JSON API has no
-//     honeypot or timestamp (the calling sites cannot carry them) and no
-//     statutes checkbox (those sites ask on their side); the rate limit and
-//     every other rule apply.
+//     applications is. A honeypot or timestamp refusal gets the form back
+//     (400) with what was typed kept and one neutral message, the same for
+//     each, so a bot cannot tell which check tripped. A honeypot hit is
+//     deliberately not answered with a fake "sent": a password manager may
+//     fill the hidden field for a real person, who would then wait for an
+//     email that never comes. A stale timestamp (the form left open over a
+//     day) asks to send it again, data kept, with a fresh timestamp. Over
+//     the rate limit the form comes back (429, Retry-After) with everything
+//     kept — the signature too, as after any error — saying that nothing was
+//     sent and roughly when to send again ("60 min", "2 h": abbreviations
+//     need no Czech plural forms). A failing database also gets the form
+//     back (503) with everything kept. Whenever the timestamp itself passed
+//     (a validation error, the size or rate limit, the database), the form
+//     keeps the original one, so sending again is not "too fast". The JSON
+//     API has no honeypot or timestamp (the calling sites cannot carry
+//     them) and no statutes checkbox (those sites ask on their side); the
+//     rate limit and every other rule apply.
+//
+//   - The API from other sites' pages. A union's existing website may call
+//     POST /api/registration/join (APIPath) with fetch from the visitor's
+//     browser, often from another origin. The app opens that path, and only
+//     it, to the origins in the join.allowed_origins setting (exact origins,
+//     no "*"): web.CrossOriginRoutes answers the CORS preflight, adds
+//     Access-Control-Allow-Origin and lets those origins past the
+//     cross-origin protection; it sends no Allow-Credentials, so no cookies
+//     travel. Other sites get 403 and nothing is stored; the join form and
+//     every other route still refuse cross-origin posts. Server-to-server
+//     calls (no Origin) and same-origin pages need no setting. The rate
+//     limit counts the visitor, not the calling site, and behind a trusted
+//     reverse proxy the visitor rather than the proxy (web.ClientKey).
 //
 //   - Validation (validate.go) is shared by the form and the API; error
 //     codes are the API's: required, email, employer_email, length,
@@ -86,9 +110,14 @@
 //     (multipart) and typed signature need none; drawing appears only when
 //     signature.js runs. The drawn or uploaded signature is kept across an
 //     error as a data URL of our own re-encoded PNG (never the raw upload)
-//     and shown as a preview. No inline scripts or styles (CSP). Requests
-//     over 3 MB get a clear 413 page; with a Content-Length the body is
-//     drained first so the browser reads the page instead of a reset.
+//     and shown as a preview. No inline scripts or styles (CSP). The body
+//     is read as a stream rather than with ParseMultipartForm, so a request
+//     over 3 MB still yields the fields before the point where it went over
+//     (a browser sends them in the form's order: everything above the
+//     signature upload): the form comes back (413) with them kept, the
+//     upload named as too large and the limits stated. The rest of such a
+//     body is read and dropped up to 32 MB, so the browser reads the answer
+//     instead of a connection reset; nothing goes to temporary files.
 //
 //   - Texts are in messages.json (cs and en; other languages fall back to
 //     English), one embedded file for translators.

@@ -1,16 +1,22 @@
 package membership
 
 import (
+	"bytes"
 	"errors"
 	"html/template"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
-	"unionhall/internal/site"
+	"unicode/utf8"
 
 	"unionhall/internal/content"
 	"unionhall/internal/membership/signature"
+	"unionhall/internal/site"
 )
 
 // formState is what the form shows: the values as typed, the errors, and
@@ -170,10 +176,15 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, cs *content.S
 		v.Summary = append(v.Summary, summaryItem{Anchor: anchor, Label: lbl, Message: msg})
 	}
 	title := v.Title
-	if len(v.Summary) > 0 {
+	switch {
+	case len(v.Summary) > 0:
 		// WCAG: the title says there is a problem, so screen-reader users
 		// hear it first.
 		title = T(lang, "form.errors.title") + " " + title
+	case v.Notice != "":
+		// A refusal with nothing to correct (rate limit, a fault on our
+		// side): the title says at once that the application was not sent.
+		title = T(lang, "form.notsent.title") + " " + title
 	}
 	lv := site.LayoutView{Lang: lang, Title: title, Status: status, Canonical: r.URL.Path}
 	if r.URL.Path == "/"+lang+"/join/" {
@@ -185,69 +196,199 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, cs *content.S
 	s.render(w, r, "form", v, lv)
 }
 
-// readForm parses a form submission within the size limit. tooLarge is
-// true when the request was over MaxRequestBytes.
-func (s *Service) readForm(w http.ResponseWriter, r *http.Request) (in Input, tooLarge bool, err error) {
-	if r.ContentLength > s.maxBody {
-		drain(r)
-		return in, true, nil
+// posted is one submission as read from the request.
+type posted struct {
+	In          Input
+	TS, Website string
+	// TooLarge: the request was over MaxRequestBytes. In still holds every
+	// field read before the limit (a browser sends the fields in the
+	// form's order, so everything above the signature upload), so the form
+	// can be shown again with them.
+	TooLarge bool
+}
+
+// Reading limits. Known text fields are kept up to maxFieldBytes each
+// (well above any valid value, so validation reports "too long" for a
+// longer one rather than the field going missing); the drawn signature up
+// to the whole request's limit; anything else is not kept. An over-limit
+// request is still read (and discarded) up to maxDrainBytes, so the
+// browser, still uploading, reads our answer instead of a reset — and the
+// text fields before a huge upload are kept.
+const (
+	maxFieldBytes = 4 << 10
+	maxDrainBytes = 32 << 20
+)
+
+// textFields are the form's text inputs that are kept as typed.
+var textFields = map[string]bool{FEmail: true, FFirstName: true, FLastName: true, FDateOfBirth: true,
+	FAddress: true, FCity: true, FPostalCode: true, FPhone: true, FCompany: true, FOccupation: true,
+	FLang: true, FStatutes: true, FSignMethod: true, FTypedName: true, FTypedConsent: true,
+	"ts": true, "website": true}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// readForm reads a submission, multipart (what the form sends) or
+// URL-encoded (a client without the form), streaming rather than through
+// ParseMultipartForm: that way a request over the limit still yields the
+// fields before the point where it went over, and nothing is written to
+// temporary files. err is set only for a malformed request within the limit.
+func (s *Service) readForm(r *http.Request) (p posted, err error) {
+	body := &countingReader{r: io.LimitReader(r.Body, maxDrainBytes)}
+	vals := url.Values{}
+	var file []byte
+	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "multipart/form-data":
+		file, err = s.readMultipart(body, params["boundary"], vals)
+	case "application/x-www-form-urlencoded":
+		err = s.readURLEncoded(body, vals)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-	err = r.ParseMultipartForm(s.maxBody)
-	if errors.Is(err, http.ErrNotMultipart) {
-		err = r.ParseForm()
+	p.TooLarge = body.n > s.maxBody || (r.ContentLength > s.maxBody)
+	if p.TooLarge {
+		err = nil
+		// Read on (up to the bound) so the client sees the answer.
+		_, _ = io.Copy(io.Discard, body)
 	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return in, true, nil
-	}
-	if err != nil {
-		return in, false, err
-	}
-	get := func(k string) string { return r.PostFormValue(k) }
-	in = Input{
+	get := vals.Get
+	p.TS, p.Website = get("ts"), get("website")
+	p.In = Input{
 		Email: get(FEmail), FirstName: get(FFirstName), LastName: get(FLastName), DateOfBirth: get(FDateOfBirth),
 		Address: get(FAddress), City: get(FCity), PostalCode: get(FPostalCode), Phone: get(FPhone),
 		Company: get(FCompany), Occupation: get(FOccupation), Lang: get(FLang),
 		RequireStatutes: true, Statutes: get(FStatutes) != "", SignMethod: get(FSignMethod),
 		SignatureDataURL: get("signature_data"), TypedName: get(FTypedName), TypedConsent: get(FTypedConsent) != "",
+		SignatureFile: file,
 	}
-	if r.MultipartForm != nil {
-		if fhs := r.MultipartForm.File["signature_file"]; len(fhs) > 0 && fhs[0].Size > 0 {
-			if fhs[0].Size > signature.MaxEncodedBytes {
-				// Let validation report it in the person's language.
-				in.SignatureFile = make([]byte, signature.MaxEncodedBytes+1)
-			} else if f, ferr := fhs[0].Open(); ferr == nil {
-				in.SignatureFile, err = io.ReadAll(io.LimitReader(f, signature.MaxEncodedBytes+1))
-				f.Close()
-				if err != nil {
-					return in, false, err
+	return p, err
+}
+
+// readMultipart reads the parts of a multipart body into vals and returns
+// the uploaded signature file: at most signature.MaxEncodedBytes+1 bytes, so
+// a larger file is reported by validation as too large, in the person's
+// language.
+func (s *Service) readMultipart(body io.Reader, boundary string, vals url.Values) (file []byte, err error) {
+	if boundary == "" {
+		return nil, errors.New("multipart without boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return file, nil
+		}
+		if err != nil {
+			return file, err
+		}
+		name := part.FormName()
+		switch {
+		case name == "signature_file" && file == nil:
+			// A browser sends an empty part when no file was chosen.
+			b, err := io.ReadAll(io.LimitReader(part, signature.MaxEncodedBytes+1))
+			if err != nil {
+				return file, err
+			}
+			if len(b) > 0 {
+				file = b
+			}
+		case name == "signature_data" || textFields[name]:
+			limit := int64(maxFieldBytes)
+			if name == "signature_data" {
+				limit = s.maxBody
+			}
+			b, err := io.ReadAll(io.LimitReader(part, limit+1))
+			if err != nil {
+				return file, err
+			}
+			if int64(len(b)) > limit {
+				if name == "signature_data" {
+					// Cannot be a signature we drew; drop it whole.
+					break
 				}
+				b = truncUTF8(b[:limit])
+			}
+			if !vals.Has(name) {
+				vals.Set(name, string(b))
 			}
 		}
+		// Skip the rest of the part (an unknown field, the tail of an
+		// over-long one).
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return file, err
+		}
 	}
-	return in, false, nil
+}
+
+// readURLEncoded reads an URL-encoded body. Over the limit, the pairs
+// before the cut are kept.
+func (s *Service) readURLEncoded(body io.Reader, vals url.Values) error {
+	b, err := io.ReadAll(io.LimitReader(body, s.maxBody+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(b)) > s.maxBody {
+		b = b[:bytes.LastIndexByte(b, '&')+1]
+	}
+	q, err := url.ParseQuery(string(b))
+	for k, v := range q {
+		if (textFields[k] || k == "signature_data") && len(v) > 0 {
+			val := v[0]
+			if k != "signature_data" && len(val) > maxFieldBytes {
+				val = string(truncUTF8([]byte(val[:maxFieldBytes])))
+			}
+			vals.Set(k, val)
+		}
+	}
+	return err
+}
+
+// truncUTF8 drops a rune cut in half at the end of b.
+func truncUTF8(b []byte) []byte {
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // drain reads and discards a too-large body (up to a bound) so the client,
 // still uploading, reads our answer instead of a connection reset.
 func drain(r *http.Request) {
-	_, _ = io.CopyN(io.Discard, r.Body, 32<<20)
+	_, _ = io.CopyN(io.Discard, r.Body, maxDrainBytes)
 }
 
+// submitForm takes a POST of the form. Every refusal shows the form again
+// in the page's language with what was typed kept (and the signature,
+// re-encoded, where it was valid) and a message that says nothing was
+// sent and what to do:
+//
+//   - over the size limit: 413, the fields read before the limit kept;
+//   - honeypot filled, timestamp missing, forged or too fast: 400 with one
+//     neutral message, the same for each, so a bot cannot tell which check
+//     tripped. A honeypot hit deliberately does not pretend success: a
+//     password manager may fill the hidden field for a real person, who
+//     would otherwise believe an application was sent that never was;
+//   - the form left open over a day (stale timestamp): 400, asked to send
+//     it again;
+//   - invalid fields: 422 with each named;
+//   - rate limit: 429 with Retry-After, saying roughly when to try again;
+//   - the database failing: 503, asked to try again in a few minutes.
 func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content.Site, lang string, intro *content.Page) {
-	in, tooLarge, err := s.readForm(w, r)
-	if tooLarge {
-		s.showMessage(w, r, messageView{Lang: lang, Title: T(lang, "toolarge.title"),
-			Paragraphs: []string{T(lang, "toolarge.body")}, Link: r.URL.Path, LinkText: T(lang, "toolarge.back")},
-			http.StatusRequestEntityTooLarge)
-		return
-	}
+	p, err := s.readForm(r)
 	if err != nil {
 		s.log.Info("join form: unreadable request", "err", err)
 		s.showForm(w, r, cs, lang, intro, &formState{Notice: T(lang, "form.neutral")}, http.StatusBadRequest)
 		return
 	}
+	in := p.In
 	now := s.d.Now()
 	f := s.facts.get(cs)
 	rules := Rules{EmployerDomains: f.employerDomains, Langs: f.langs, CountryCode: f.countryCode, Location: f.loc, Now: now}
@@ -262,17 +403,33 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content
 			}
 		}
 	}
+	verdict := s.stamp.check(p.TS, now, s.d.Settings.MinFillTime.Duration)
 
+	if p.TooLarge {
+		// Nearly always a photo of the signature over the limit: the form
+		// comes back with everything typed above it and the fields to fix.
+		s.log.Info("join form: refused", "reason", "too large")
+		if len(in.SignatureFile) > signature.MaxEncodedBytes {
+			st.Errors[FSignature] = []FieldError{{Code: signature.CodeTooLarge}}
+			st.In.SignMethod = SignUpload
+		}
+		if verdict == stampOK {
+			st.Stamp = p.TS
+		}
+		st.Notice = T(lang, "toolarge.notice")
+		s.showForm(w, r, cs, lang, intro, st, http.StatusRequestEntityTooLarge)
+		return
+	}
 	// Spam checks come after parsing so a refused person keeps what they
 	// typed; the message is the same whatever tripped, so a bot learns
 	// nothing.
-	if r.PostFormValue("website") != "" {
+	if p.Website != "" {
 		s.log.Info("join form: refused", "reason", "honeypot")
 		st.Errors, st.Notice = nil, T(lang, "form.neutral")
 		s.showForm(w, r, cs, lang, intro, st, http.StatusBadRequest)
 		return
 	}
-	switch s.stamp.check(r.PostFormValue("ts"), now, s.d.Settings.MinFillTime.Duration) {
+	switch verdict {
 	case stampInvalid, stampTooFast:
 		s.log.Info("join form: refused", "reason", "timestamp")
 		st.Errors, st.Notice = nil, T(lang, "form.neutral")
@@ -283,26 +440,44 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content
 		s.showForm(w, r, cs, lang, intro, st, http.StatusBadRequest)
 		return
 	}
+	// From here on the timestamp has passed: keep it, so a person sending
+	// the form again is not refused as too fast.
+	st.Stamp = p.TS
 	if len(errs) > 0 {
-		st.Stamp = r.PostFormValue("ts")
 		s.showForm(w, r, cs, lang, intro, st, http.StatusUnprocessableEntity)
 		return
 	}
 	if ok, retry := s.limit.allow(clientKey(r), now); !ok {
-		s.rateLimited(w, r, lang, retry)
+		s.log.Info("join form: refused", "reason", "rate limit")
+		w.Header().Set("Retry-After", retryAfter(retry))
+		st.Notice = T(lang, "ratelimit.notice", "wait", waitText(retry))
+		s.showForm(w, r, cs, lang, intro, st, http.StatusTooManyRequests)
 		return
 	}
 	if err := s.submit(r.Context(), app, png); err != nil {
 		s.log.Error("join form: store application", "err", err)
-		http.Error(w, T(lang, "form.neutral"), http.StatusServiceUnavailable)
+		st.Notice = T(lang, "form.failed")
+		s.showForm(w, r, cs, lang, intro, st, http.StatusServiceUnavailable)
 		return
 	}
 	// Post/Redirect/Get: a reload of the next page cannot submit twice.
 	http.Redirect(w, r, "/"+lang+"/join/sent/", http.StatusSeeOther)
 }
 
+// waitText says roughly how long until the rate limit lets a client try
+// again: "6 min", "2 h". Units as abbreviations read the same in Czech and
+// English and need no plural forms.
+func waitText(d time.Duration) string {
+	if m := int((d + time.Minute - 1) / time.Minute); m <= 90 {
+		return strconv.Itoa(max(1, m)) + " min"
+	}
+	return strconv.Itoa(int((d+time.Hour-1)/time.Hour)) + " h"
+}
+
+// rateLimited answers a rate-limited request that has no form to show
+// again (the "send a new link" form, one email address).
 func (s *Service) rateLimited(w http.ResponseWriter, r *http.Request, lang string, retry time.Duration) {
 	w.Header().Set("Retry-After", retryAfter(retry))
 	s.showMessage(w, r, messageView{Lang: lang, Title: T(lang, "ratelimit.title"),
-		Paragraphs: []string{T(lang, "ratelimit.body")}}, http.StatusTooManyRequests)
+		Paragraphs: []string{T(lang, "ratelimit.body", "wait", waitText(retry))}}, http.StatusTooManyRequests)
 }

@@ -129,6 +129,12 @@ func (s *Service) pageLang(w http.ResponseWriter, r *http.Request) (string, bool
 	return lang, true
 }
 
+// APIPath is the JSON API's path. The app opens it, and only it, to
+// browser calls from the sites in the join.allowed_origins setting (CORS;
+// see web.CrossOriginRoutes), because a union's existing website may live on
+// another origin and call it with fetch.
+const APIPath = "/api/registration/join"
+
 // apiFields maps the JSON API's fields onto Input.
 var apiFields = []string{FEmail, FFirstName, FLastName, FDateOfBirth, FAddress, FCity, FPostalCode,
 	FPhone, FCompany, FOccupation, FSignature, FLang}

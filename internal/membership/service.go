@@ -118,7 +118,7 @@ func (s *Service) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{lang}/join/confirm", s.handleConfirmPage)
 	mux.HandleFunc("POST /{lang}/join/confirm", s.handleConfirm)
 	mux.HandleFunc("POST /{lang}/join/resend", s.handleResend)
-	mux.HandleFunc("POST /api/registration/join", s.handleAPI)
+	mux.HandleFunc("POST "+APIPath, s.handleAPI)
 	mux.HandleFunc("GET /static/membership/{file}", s.handleStatic)
 }
 

@@ -4,12 +4,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"unionhall/internal/web"
 )
 
 // maxFormAge: a form older than this is asked to be sent again (with the
@@ -146,24 +147,12 @@ func (l *limiter) size() int {
 	return len(l.buckets)
 }
 
-// clientKey is the rate-limit key of a request: its remote address, with
-// IPv6 clients grouped by /64 (one household or phone gets a whole /64).
-// A reverse proxy in front must set RemoteAddr (the app's proxy middleware
-// does that); we do not trust X-Forwarded-For here.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String()
-}
+// clientKey is the rate-limit key of a request: the client's address as
+// web.ClientKey decides it — the connection's peer, or behind a trusted
+// reverse proxy (the trusted_proxies setting) the address the proxy names —
+// with IPv6 clients grouped by /64 (one household or phone gets a whole
+// /64). A forged X-Forwarded-For from anyone else is ignored.
+func clientKey(r *http.Request) string { return web.ClientKey(r) }
 
 func retryAfter(d time.Duration) string {
 	return strconv.Itoa(max(1, int(d.Seconds()+0.999)))

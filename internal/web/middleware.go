@@ -23,9 +23,40 @@ func Chain(h http.Handler, mws ...Middleware) http.Handler {
 
 // Stack wraps h with the recommended public middleware, outermost first:
 // access log, panic recovery, security headers, cross-origin (CSRF)
-// protection and gzip.
+// protection and gzip. It trusts no proxy and opens no route to other
+// origins; the app uses NewStack with its settings.
 func Stack(h http.Handler, logger *slog.Logger) http.Handler {
 	return Chain(h, AccessLog(logger), Recover(logger), SecurityHeaders, CrossOrigin(nil), Gzip)
+}
+
+// StackOptions are the settings NewStack applies.
+type StackOptions struct {
+	Logger *slog.Logger
+	// AccessLog adds the access log (off saves a write per request).
+	AccessLog bool
+	// Proxies are the reverse proxies trusted to name the client
+	// (ClientAddr); nil trusts none.
+	Proxies *Proxies
+	// CORS lists the API routes pages on other origins may call
+	// (CrossOriginRoutes); routes without origins open nothing.
+	CORS []CORSRoute
+}
+
+// NewStack is Stack with settings: access log (when on), panic recovery,
+// security headers, the client address (behind trusted proxies), cross-
+// origin protection with the opened API routes, and gzip. It fails only on
+// a CORS route it cannot use (a bad origin), which the settings check
+// first.
+func NewStack(h http.Handler, o StackOptions) (http.Handler, error) {
+	cross, err := CrossOriginRoutes(o.CORS...)
+	if err != nil {
+		return nil, err
+	}
+	mws := []Middleware{Recover(o.Logger), SecurityHeaders, o.Proxies.Middleware, cross, Gzip}
+	if o.AccessLog {
+		mws = append([]Middleware{AccessLog(o.Logger)}, mws...)
+	}
+	return Chain(h, mws...), nil
 }
 
 // CSP is the Content-Security-Policy every response gets: everything from our

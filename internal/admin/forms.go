@@ -1,0 +1,359 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"unionhall/internal/auth"
+)
+
+// How a console form answers bad input (see doc.go): the handler reads the
+// submission into a formState, which checks each field and collects what
+// is wrong, field by field, in the request's language. On a problem the
+// handler shows the same page again — not a separate error page — with
+// status 422 (409 for a conflict the person can resolve, such as a member
+// number someone else has), an error summary at the top linking to each
+// field, a message next to each field, and every value as it was typed.
+// Nothing is stored until the whole form is right.
+
+// formState is one submitted console form: the values as sent and the
+// problems found. A nil *formState is "no form was sent"; its methods are
+// safe to call, so templates use them on every page.
+type formState struct {
+	key string // which form on the page was sent ("edit", "note", …)
+	// about names another form on the page the problems are about (the
+	// contact data, when an email cannot go for want of an address): that
+	// form shows the messages next to its fields, with its own values.
+	about    string
+	others   bool // this is the about form's view: values are the defaults
+	lang     string
+	sent     url.Values
+	conflict bool
+	// Problems are the error summary, in the order the fields are checked.
+	Problems []problem
+}
+
+// problem is one line of the error summary. ID is the id of the field (or
+// fieldset) it is about, "" for a problem of the whole form.
+type problem struct {
+	ID, Label, Message string
+}
+
+// newForm starts reading the form key from r (whose body guard has parsed).
+func newForm(r *http.Request, key string) *formState {
+	return &formState{key: key, lang: langOf(r), sent: r.PostForm}
+}
+
+// For is f when f is the form named key, else nil: a page with several
+// forms fills only the one that was sent.
+func (f *formState) For(key string) *formState {
+	switch {
+	case f == nil:
+		return nil
+	case f.key == key:
+		return f
+	case f.about == key:
+		return &formState{key: key, lang: f.lang, others: true, Problems: f.Problems}
+	}
+	return nil
+}
+
+// Failed reports whether the form has problems.
+func (f *formState) Failed() bool { return f != nil && len(f.Problems) > 0 }
+
+// ok reports whether no problem was found.
+func (f *formState) ok() bool { return !f.Failed() }
+
+// status is the HTTP status of the page showing the form again.
+func (f *formState) status() int {
+	if f.conflict {
+		return http.StatusConflict
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// Err is the message for the field (or fieldset) id, "" if none.
+func (f *formState) Err(id string) string {
+	if f == nil {
+		return ""
+	}
+	for _, p := range f.Problems {
+		if p.ID == id {
+			return p.Message
+		}
+	}
+	return ""
+}
+
+// V is the value to show in field name: as typed when this form was sent
+// (with characters the form refuses made visible, see visible), else def.
+func (f *formState) V(name, def string) string { return f.value(name, def, false) }
+
+func (f *formState) value(name, def string, multiline bool) string {
+	if f == nil || f.others {
+		return def
+	}
+	return visible(f.sent.Get(name), multiline)
+}
+
+// Checked reports whether checkbox name with value val is ticked: as sent,
+// or def when this form was not sent.
+func (f *formState) Checked(name, val string, def bool) bool {
+	if f == nil || f.others {
+		return def
+	}
+	return contains(f.sent[name], val)
+}
+
+// add records a problem with field id (label is its translated label); the
+// first problem of a field is the one shown.
+func (f *formState) add(id, labelKey, key string, args ...any) {
+	if id != "" && f.Err(id) != "" {
+		return
+	}
+	p := problem{ID: id, Message: T(f.lang, key, args...)}
+	if labelKey != "" {
+		p.Label = T(f.lang, labelKey)
+	}
+	f.Problems = append(f.Problems, p)
+}
+
+// bad records that field id (labelled labelKey) is wrong: message key.
+func (f *formState) bad(id, labelKey, key string, args ...any) { f.add(id, labelKey, key, args...) }
+
+// clash records a conflict with stored data the person can resolve (a
+// number taken, a record in another state): the page answers 409.
+func (f *formState) clash(id, labelKey, key string, args ...any) {
+	f.conflict = true
+	f.add(id, labelKey, key, args...)
+}
+
+// text reads a free-text field: trimmed, at most max characters, no
+// control or text-direction characters (line breaks only if multiline),
+// required or not. It returns the cleaned text ("" on a problem).
+func (f *formState) text(name, labelKey string, max int, multiline, required bool) string {
+	s, key, args := checkText(f.sent.Get(name), max, multiline)
+	switch {
+	case key != "":
+		f.bad(name, labelKey, key, args...)
+		return ""
+	case required && s == "":
+		f.bad(name, labelKey, "err.required")
+	}
+	return s
+}
+
+// email reads an optional email address field (lower-cased).
+func (f *formState) email(name, labelKey string, required bool) string {
+	s := f.text(name, labelKey, maxEmail, false, required)
+	if s == "" {
+		return ""
+	}
+	if !validEmail(s) {
+		f.bad(name, labelKey, "err.email")
+		return ""
+	}
+	return strings.ToLower(s)
+}
+
+// number reads an optional member number: 0 when empty.
+func (f *formState) number(name, labelKey string) int64 {
+	s := f.text(name, labelKey, 20, false, false)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > maxMemberNumber {
+		f.bad(name, labelKey, "err.bad_number")
+		return 0
+	}
+	return n
+}
+
+// date reads an optional date (of birth): YYYY-MM-DD, or D. M. YYYY as
+// people write it in Czech, stored as YYYY-MM-DD; not in the future, not
+// before 1900.
+func (f *formState) date(name, labelKey string, now time.Time) string {
+	s := f.text(name, labelKey, 20, false, false)
+	if s == "" {
+		return ""
+	}
+	d, ok := parseDate(s)
+	if !ok {
+		f.bad(name, labelKey, "err.date")
+		return ""
+	}
+	if d.After(now) || d.Year() < 1900 {
+		f.bad(name, labelKey, "err.date_range")
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
+
+// choice reads a field that must hold one of allowed (a select, radio
+// buttons); id is the field's or fieldset's id.
+func (f *formState) choice(name, id, labelKey string, allowed []string) string {
+	v := f.sent.Get(name)
+	if !contains(allowed, v) {
+		f.bad(id, labelKey, "err.choose")
+		return ""
+	}
+	return v
+}
+
+// maxEmail bounds an email address (RFC 5321 path limit).
+const maxEmail = 254
+
+// maxMemberNumber is the largest member number (nine digits).
+const maxMemberNumber = 999999999
+
+func parseDate(s string) (time.Time, bool) {
+	s = strings.Join(strings.Fields(s), "")
+	for _, layout := range []string{time.DateOnly, "2.1.2006"} {
+		if d, err := time.Parse(layout, s); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// validEmail accepts a bare address (no display name) with a dot in the
+// domain, as net/mail parses it.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	at := strings.LastIndexByte(s, '@')
+	return err == nil && a.Address == s && at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// forbidden reports the characters console text refuses: control
+// characters (line breaks only outside multiline text), the invisible
+// direction marks, overrides and isolates (U+200E, U+200F, U+202A–U+202E,
+// U+2066–U+2069: "Trojan Source", a name that displays as something else),
+// the byte-order mark and the replacement character U+FFFD (a character
+// already lost, and the mark visible uses for a refused one). The list
+// matches internal/membership's.
+func forbidden(r rune, multiline bool) (bool, string) {
+	switch {
+	case r == '\n' && multiline:
+		return false, ""
+	case unicode.IsControl(r):
+		return true, "err.control"
+	case r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		return true, "err.bidi"
+	case r == 0xfeff || r == utf8.RuneError:
+		return true, "err.control"
+	}
+	return false, ""
+}
+
+// checkText trims s (CRLF to LF) and checks it: on a problem it returns
+// the message key and its arguments.
+func checkText(s string, max int, multiline bool) (string, string, []any) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	if !utf8.ValidString(s) {
+		return "", "err.encoding", nil
+	}
+	for _, r := range s {
+		if bad, key := forbidden(r, multiline); bad {
+			return "", key, nil
+		}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", "err.too_long", []any{"max", max, "n", n}
+	}
+	return s, "", nil
+}
+
+// cleanText is checkText as a yes or no.
+func cleanText(s string, max int, multiline bool) (string, bool) {
+	s, key, _ := checkText(s, max, multiline)
+	return s, key == ""
+}
+
+// visible is a typed value as it is shown again in its field: unchanged,
+// but for the characters the console refuses (and bytes that are not
+// UTF-8), each shown as U+FFFD "�". An invisible control or direction
+// character would otherwise go back into the field unseen (or, for a
+// direction override, turn the text around), and the person could not find
+// what the message asks them to remove. html/template escapes the rest
+// (<, >, quotes, &), so hostile markup comes back as text.
+func visible(s string, multiline bool) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w = size
+		if bad, _ := forbidden(r, multiline); bad {
+			b.WriteRune(utf8.RuneError)
+			continue
+		}
+		b.WriteString(s[i : i+size])
+	}
+	return b.String()
+}
+
+// fieldView is one labelled input or textarea for the "input" template.
+type fieldView struct {
+	ID, Name, Label, Value, Error, Type, Mode string
+	Max, Size, Rows, Cols                     int
+	Required                                  bool
+}
+
+// field builds a fieldView in lang: {{template "input" (field $f "name"
+// "label.key" .Value "max" 100 "type" "email" "required" true)}}. Options
+// come in pairs: type, mode (inputmode), id (when it differs from the
+// name) take strings; max, size, rows (a textarea), cols take numbers;
+// required takes a bool.
+func field(lang string) func(f *formState, name, labelKey, value string, opts ...any) (fieldView, error) {
+	return func(f *formState, name, labelKey, value string, opts ...any) (fieldView, error) {
+		v := fieldView{ID: name, Name: name, Label: T(lang, labelKey)}
+		if len(opts)%2 != 0 {
+			return v, errors.New("field: options come in pairs")
+		}
+		for i := 0; i < len(opts); i += 2 {
+			k, _ := opts[i].(string)
+			var ok bool
+			switch k {
+			case "type":
+				v.Type, ok = opts[i+1].(string)
+			case "mode":
+				v.Mode, ok = opts[i+1].(string)
+			case "id":
+				v.ID, ok = opts[i+1].(string)
+			case "max":
+				v.Max, ok = opts[i+1].(int)
+			case "size":
+				v.Size, ok = opts[i+1].(int)
+			case "rows":
+				v.Rows, ok = opts[i+1].(int)
+			case "cols":
+				v.Cols, ok = opts[i+1].(int)
+			case "required":
+				v.Required, ok = opts[i+1].(bool)
+			}
+			if !ok {
+				return v, fmt.Errorf("field %s: bad option %v=%v", name, opts[i], opts[i+1])
+			}
+		}
+		v.Value = f.value(name, value, v.Rows > 0)
+		v.Error = f.Err(v.ID)
+		return v, nil
+	}
+}
+
+// failForm answers a form's problems on a plain error page, for the rare
+// case where the form's own page may not be shown to this account (a
+// resolve-applications holder without view-application must not see the
+// applicant through a failed note).
+func (c *Console) failForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
+	lang := langOf(r)
+	c.renderForm(w, r, a, f.status(), "error.html", statusTitle(lang, f.status()), nil, f)
+}

@@ -1,0 +1,59 @@
+package admin
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCheckText: each refused kind of character has its own message, so
+// the person learns what to remove.
+func TestCheckText(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		multiline bool
+		want      string
+	}{
+		{"  ok  ", false, ""}, {"a\nb", true, ""}, {"a\r\nb", true, ""}, {"a\nb", false, "err.control"},
+		{"a\u202Eb", false, "err.bidi"}, {"a\u200Fb", true, "err.bidi"}, {"a\u2069b", false, "err.bidi"},
+		{"a\x00b", true, "err.control"}, {"a\tb", false, "err.control"}, {"a\u0085b", false, "err.control"},
+		{"a\uFEFFb", false, "err.control"}, {"a\uFFFDb", false, "err.control"}, {"a\xffb", false, "err.encoding"},
+		{strings.Repeat("é", 10), false, ""}, {strings.Repeat("é", 11), false, "err.too_long"},
+	} {
+		if _, got, _ := checkText(tc.in, 10, tc.multiline); got != tc.want {
+			t.Errorf("%q (multiline %v): %q, want %q", tc.in, tc.multiline, got, tc.want)
+		}
+	}
+}
+
+// TestVisible: a value shown again is what was typed, with only the
+// refused characters (and broken bytes) replaced by U+FFFD, so the person
+// sees where they are; resubmitting it unchanged is refused again.
+func TestVisible(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		multiline bool
+		want      string
+	}{
+		{`<b>"x"</b>`, false, `<b>"x"</b>`}, {"Nov\u202Eá", false, "Nov\uFFFDá"}, {"a\r\nb", true, "a\nb"},
+		{"a\r\nb", false, "a\uFFFDb"}, {"caf\xe9!", false, "caf\uFFFD!"}, {"a\x00\tb", true, "a\uFFFD\uFFFDb"},
+		{"Dvořáková", false, "Dvořáková"},
+	} {
+		got := visible(tc.in, tc.multiline)
+		if got != tc.want {
+			t.Errorf("visible(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.want)
+		}
+		if _, ok := cleanText(tc.in, 100, tc.multiline); !ok {
+			if _, ok := cleanText(got, 100, tc.multiline); ok {
+				t.Errorf("%q shown as %q would be accepted", tc.in, got)
+			}
+		}
+	}
+}
+
+// TestNilFormIsSafe: pages without a sent form call the same methods.
+func TestNilFormIsSafe(t *testing.T) {
+	var f *formState
+	if f.For("x") != nil || f.Failed() || f.Err("a") != "" || f.V("a", "d") != "d" || !f.Checked("a", "b", true) {
+		t.Fatal("nil form")
+	}
+}
