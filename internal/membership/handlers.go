@@ -8,13 +8,17 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unionhall/internal/seal"
 	"unionhall/internal/site"
 
 	"unionhall/internal/db"
 )
 
 // confirmView is the template data of the confirmation page.
-type confirmView struct{ Lang, Action, Token string }
+type confirmView struct {
+	Lang, Action, Token string
+	Failed              bool // the last press failed on our side: press again
+}
 
 // handleConfirmPage shows a page with a Confirm button. It changes nothing:
 // mail scanners and link previews follow GET links, and they must not
@@ -28,7 +32,9 @@ func (s *Service) handleConfirmPage(w http.ResponseWriter, r *http.Request) {
 	st, err := s.checkToken(r.Context(), token)
 	if err != nil {
 		s.log.Error("join confirm page", "err", err)
-		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		w.Header().Set("Retry-After", "120")
+		s.showMessage(w, r, messageView{Lang: lang, Title: T(lang, "unavailable.title"),
+			Paragraphs: []string{T(lang, "unavailable.body")}}, http.StatusServiceUnavailable)
 		return
 	}
 	switch st {
@@ -52,10 +58,18 @@ func (s *Service) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		s.showInvalidLink(w, r, lang)
 		return
 	}
-	st, err := s.confirm(r.Context(), r.PostFormValue("token"))
+	token := r.PostFormValue("token")
+	st, err := s.confirm(r.Context(), token)
 	if err != nil {
+		// Nothing changed: the same button again, with what went wrong. The
+		// token is only echoed when it has the shape of one.
 		s.log.Error("join confirm", "err", err)
-		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		if !seal.ValidToken(token) {
+			token = ""
+		}
+		w.Header().Set("Retry-After", "120")
+		s.render(w, r, "confirm", confirmView{Lang: lang, Action: "/" + lang + "/join/confirm", Token: token, Failed: true},
+			site.LayoutView{Lang: lang, Title: T(lang, "confirm.title"), Status: http.StatusServiceUnavailable})
 		return
 	}
 	switch st {
@@ -95,11 +109,20 @@ func (s *Service) handleResend(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	_ = r.ParseForm()
 	now := s.d.Now()
+	email := strings.TrimSpace(r.PostFormValue("email"))
 	if ok, retry := s.limit.allow(clientKey(r), now); !ok {
-		s.rateLimited(w, r, lang, retry)
+		// The resend form again, with the address kept (escaped by the
+		// template; it never goes into a URL or a log).
+		w.Header().Set("Retry-After", retryAfter(retry))
+		kept := email
+		if len(kept) > maxEmail {
+			kept = ""
+		}
+		s.showMessage(w, r, messageView{Lang: lang, Title: T(lang, "ratelimit.title"),
+			Paragraphs: []string{T(lang, "resend.ratelimit", "wait", waitText(retry))},
+			Resend:     "/" + lang + "/join/resend", ResendEmail: kept}, http.StatusTooManyRequests)
 		return
 	}
-	email := strings.TrimSpace(r.PostFormValue("email"))
 	if email != "" && len(email) <= maxEmail && !hasForbidden(email) {
 		if err := s.resend(r.Context(), email); err != nil {
 			s.log.Error("join resend", "err", err)

@@ -282,3 +282,66 @@ func TestFormStoreFailureKeepsInput(t *testing.T) {
 		}
 	})
 }
+
+// TestResendRateLimitKeepsAddress: over the limit, "send me a new link"
+// answers with its form again (429), the typed address kept and escaped.
+func TestResendRateLimitKeepsAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, func(dp *Deps) { dp.Settings.RateLimit = 1 })
+		if res, _ := e.postForm("/cs/join/resend", url.Values{"email": {"a@example.org"}}); res.StatusCode != 200 {
+			t.Fatalf("first resend: %d", res.StatusCode)
+		}
+		for _, lang := range []string{"cs", "en"} {
+			typed := `jana"<script>@posta.example`
+			res, body := e.postForm("/"+lang+"/join/resend", url.Values{"email": {typed}})
+			if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+				t.Fatalf("%s: %d, Retry-After %q", lang, res.StatusCode, res.Header.Get("Retry-After"))
+			}
+			if !strings.Contains(body, `value="jana&#34;&lt;script&gt;@posta.example"`) || strings.Contains(body, "<script>@") {
+				t.Errorf("%s: address not kept escaped:\n%s", lang, body)
+			}
+			if want := template.HTMLEscapeString(strings.SplitN(T(lang, "resend.ratelimit", "wait", "X"), "X", 2)[0]); !strings.Contains(body, want) {
+				t.Errorf("%s: no rate-limit message %q", lang, want)
+			}
+		}
+	})
+}
+
+// TestConfirmFailureKeepsButton: when the database fails as the person
+// confirms, they get the same button back (503) with the problem named, and
+// pressing it again later confirms.
+func TestConfirmFailureKeepsButton(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, func(*Deps) {})
+		ctx := context.Background()
+		if res, _ := e.postMultipart("/en/join/", formValues(t, e.formStamp("/en/join/")), nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("apply: %d", res.StatusCode)
+		}
+		e.runJobs()
+		token := linkRE.FindStringSubmatch(e.mem.all()[0].Text)[1]
+		if _, err := d.Exec(ctx, `ALTER TABLE application_tokens RENAME TO application_tokens_away`); err != nil {
+			t.Fatal(err)
+		}
+		_, page := e.get("/en/join/confirm?token=" + token)
+		res, body := e.postForm("/en/join/confirm", url.Values{"token": {token}})
+		if _, err := d.Exec(ctx, `ALTER TABLE application_tokens_away RENAME TO application_tokens`); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(page, template.HTMLEscapeString(T("en", "unavailable.body"))) {
+			t.Errorf("confirm page during the failure:\n%s", page)
+		}
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, template.HTMLEscapeString(T("en", "confirm.failed"))) ||
+			!strings.Contains(body, `name="token" value="`+token+`"`) {
+			t.Fatalf("confirm during the failure: %d\n%s", res.StatusCode, body)
+		}
+		if n := e.count(`SELECT count(*) FROM applications WHERE state = 'unverified'`); n != 1 {
+			t.Fatalf("state changed: %d unverified", n)
+		}
+		if res, _ := e.postForm("/en/join/confirm", url.Values{"token": {token}}); res.StatusCode != 200 {
+			t.Fatalf("pressing again: %d", res.StatusCode)
+		}
+		if n := e.count(`SELECT count(*) FROM applications WHERE state = 'processing'`); n != 1 {
+			t.Fatalf("not confirmed after pressing again: %d", n)
+		}
+	})
+}

@@ -188,8 +188,10 @@ type messageView struct {
 	Paragraphs []string
 	Body       template.HTML
 	Resend     string
-	Link       string
-	LinkText   string
+	// ResendEmail fills the resend form's address (kept after a refusal).
+	ResendEmail string
+	Link        string
+	LinkText    string
 }
 
 func (s *Service) showMessage(w http.ResponseWriter, r *http.Request, mv messageView, status int) {
