@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"unionhall/internal/auth"
@@ -52,6 +53,9 @@ type Application struct {
 	Typed              bool
 	MemberID           string
 	MemberNumber       int64
+	// Erased: the member's personal data was erased, and with it this
+	// application's (members.go, RecordLeaving).
+	Erased bool
 }
 
 // Errors shown to the user as clear messages.
@@ -60,6 +64,45 @@ var (
 	ErrWrongState  = errors.New("this action is not possible in the application's current state")
 	ErrNumberTaken = errors.New("this member number is already taken")
 	ErrBadNumber   = errors.New("a member number must be a whole number from 1 to 999999999")
+	// ErrDuplicate: the email belongs to a member already (the error is a
+	// *DuplicateError, which names them).
+	ErrDuplicate = errors.New("a member with this email exists already")
+	// ErrNothingToLink: "link to the existing member" was chosen, but no
+	// member has the applicant's email (any more).
+	ErrNothingToLink = errors.New("no member has this email to link to")
+	// ErrLinkNumber: a member number was chosen together with linking to
+	// an existing member, who keeps theirs.
+	ErrLinkNumber = errors.New("linking keeps the existing member's number")
+)
+
+// MemberMatch is a member whose email is the one being looked up: only
+// what deciding about a duplicate needs, no personal data.
+type MemberMatch struct {
+	ID     string
+	Number int64
+	Left   bool
+	// Category is new, current or past (see Member.Category).
+	Category string
+	// ApplicationID is the application the member record is linked to.
+	ApplicationID string
+}
+
+// DuplicateError reports the members that already have an email; it is
+// ErrDuplicate for errors.Is.
+type DuplicateError struct{ Members []MemberMatch }
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("%v (member number %d)", ErrDuplicate, e.Members[0].Number)
+}
+
+// Is makes errors.Is(err, ErrDuplicate) true.
+func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// What accepting does when the applicant's email belongs to a member (see
+// AcceptOptions and doc.go).
+const (
+	DuplicateNew  = "new"  // accept anyway: a second member with a new number
+	DuplicateLink = "link" // link the application to the existing member
 )
 
 // CountApplications returns the number of applications per state.
@@ -137,11 +180,12 @@ func (c *Console) LoadApplication(ctx context.Context, id string) (*Application,
 		sent, confirmed sql.Null[db.Time]
 		memberID        sql.NullString
 		number          sql.NullInt64
+		erased          sql.NullBool
 	)
 	err := c.d.DB.QueryRow(ctx, `SELECT a.id, a.state, a.lang, a.data, a.signature IS NOT NULL, a.pdf IS NOT NULL,
-		a.typed_signature, a.created_at, a.verification_sent_at, a.confirmed_at, m.id, m.number
+		a.typed_signature, a.created_at, a.verification_sent_at, a.confirmed_at, m.id, m.number, m.erased
 		FROM applications a LEFT JOIN members m ON m.application_id = a.id WHERE a.id = ?`, id).
-		Scan(&a.ID, &a.State, &a.Lang, &data, &a.HasSignature, &a.HasPDF, &a.Typed, &created, &sent, &confirmed, &memberID, &number)
+		Scan(&a.ID, &a.State, &a.Lang, &data, &a.HasSignature, &a.HasPDF, &a.Typed, &created, &sent, &confirmed, &memberID, &number, &erased)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -155,7 +199,7 @@ func (c *Console) LoadApplication(ctx context.Context, id string) (*Application,
 	if confirmed.Valid {
 		a.ConfirmedAt = &confirmed.V.Time
 	}
-	a.MemberID, a.MemberNumber = memberID.String, number.Int64
+	a.MemberID, a.MemberNumber, a.Erased = memberID.String, number.Int64, erased.Bool
 	if err := c.openJSON(data, aadApp("data", id), &a.Applicant); err != nil {
 		return nil, fmt.Errorf("application %s: %w", id, err)
 	}
@@ -179,6 +223,27 @@ func (c *Console) ApplicationFile(ctx context.Context, id, col string) ([]byte, 
 	b, err := c.d.Keys.Open(sealed, aadApp(col, id))
 	if err != nil {
 		return nil, fmt.Errorf("open %s of %s: %w", col, id, err)
+	}
+	return b, nil
+}
+
+// OpenApplicationFile is ApplicationFile for viewer, with the opening
+// recorded on the application's trail: a signature or PDF is the person's
+// whole record, and every opening of a person's data is in the audit
+// trail. The file is served only once the entry is written.
+func (c *Console) OpenApplicationFile(ctx context.Context, viewer *auth.Account, id, col string) ([]byte, error) {
+	b, err := c.ApplicationFile(ctx, id, col)
+	if err != nil {
+		return nil, err
+	}
+	action := "application.pdf"
+	if col == "signature" {
+		action = "application.signature"
+	}
+	if err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return c.audit(ctx, tx, viewer, action, "application", id, "")
+	}); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -325,31 +390,61 @@ func (c *Console) DeleteApplication(ctx context.Context, actor *auth.Account, id
 	})
 }
 
-// Accept turns a processing application into a member. number 0 takes the
-// next free member number; otherwise that number is used if free
-// (ErrNumberTaken if not). It returns the new member's id and number.
+// AcceptOptions are the committee's choices when accepting.
+type AcceptOptions struct {
+	// Number is the member number to give (0: the next free one).
+	Number int64
+	// Duplicate says what to do when the applicant's email belongs to a
+	// member already: "" refuses (*DuplicateError), DuplicateNew creates a
+	// second member anyway, DuplicateLink links the application to the
+	// existing member (see linkMember).
+	Duplicate string
+}
+
+// Accept turns a processing application into a member: AcceptWith with
+// only a number, so an email that belongs to a member is refused.
+func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, number int64) (memberID string, got int64, err error) {
+	return c.AcceptWith(ctx, actor, id, AcceptOptions{Number: number})
+}
+
+// AcceptWith turns a processing application into a member. o.Number 0
+// takes the next free member number; otherwise that number is used if free
+// (ErrNumberTaken if not). It returns the member's id and number.
 //
 // The next free number comes from the counters row, which the UPDATE locks
 // until commit: concurrent accepts queue on that row (PostgreSQL) or on the
 // single writer (SQLite), so no two get the same number. A number taken by
 // hand is skipped. A unique violation (a hand-chosen number racing the
 // counter) re-runs the transaction.
-func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, number int64) (memberID string, got int64, err error) {
+//
+// Before anything is written the transaction locks the applicant's email
+// (db.LockKey on its blind index) and looks for members with it, so two
+// accepts of two applications with the same email take turns and the
+// second sees the member the first created: without o.Duplicate that is a
+// *DuplicateError and nothing changes.
+func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string, o AcceptOptions) (memberID string, got int64, err error) {
+	number := o.Number
 	if !db.ValidID(id) {
 		return "", 0, ErrNotFound
 	}
 	if number < 0 || number > 999999999 {
 		return "", 0, ErrBadNumber
 	}
+	if o.Duplicate != "" && o.Duplicate != DuplicateNew && o.Duplicate != DuplicateLink {
+		return "", 0, fmt.Errorf("accept: unknown duplicate choice %q", o.Duplicate)
+	}
+	if o.Duplicate == DuplicateLink && number != 0 {
+		return "", 0, ErrLinkNumber
+	}
 	app, err := c.LoadApplication(ctx, id)
 	if err != nil {
 		return "", 0, err
 	}
-	memberID = db.NewID()
+	newID := db.NewID()
 	a := app.Applicant
 	md := MemberData{Email: a.Email, FirstName: a.FirstName, LastName: a.LastName, DateOfBirth: a.DateOfBirth,
 		Address: a.Address, City: a.City, PostalCode: a.PostalCode, Phone: a.Phone, Company: a.Company, Lang: a.Lang}
-	data, err := c.sealJSON(md, aadMember("data", memberID))
+	data, err := c.sealJSON(md, aadMember("data", newID))
 	if err != nil {
 		return "", 0, err
 	}
@@ -360,9 +455,11 @@ func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, nu
 			return "", 0, fmt.Errorf("seal occupation: %w", err)
 		}
 	}
+	bidx := c.memberEmailIndex(a.Email)
 	now := c.d.Now()
 	for attempt := 0; ; attempt++ {
 		err = c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+			memberID = newID
 			state, err := c.appState(ctx, tx, id)
 			if err != nil {
 				return err
@@ -370,11 +467,29 @@ func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, nu
 			if state != StateProcessing {
 				return ErrWrongState
 			}
+			var matches []MemberMatch
+			if bidx != nil {
+				if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
+					return err
+				}
+				if matches, err = c.membersByEmail(ctx, tx, bidx); err != nil {
+					return err
+				}
+			}
+			switch {
+			case o.Duplicate == DuplicateLink && len(matches) == 0:
+				return ErrNothingToLink
+			case o.Duplicate == DuplicateLink:
+				memberID, got = matches[0].ID, matches[0].Number
+				return c.linkMember(ctx, tx, actor, id, matches[0], md, a.Occupation, occ, occID, now)
+			case len(matches) > 0 && o.Duplicate != DuplicateNew:
+				return &DuplicateError{Members: matches}
+			}
 			if got, err = c.assignNumber(ctx, tx, number); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO members (id, number, application_id, email_bidx, data, joined_at)
-				VALUES (?, ?, ?, ?, ?, ?)`), memberID, got, id, c.memberEmailIndex(a.Email), data, db.T(now)); err != nil {
+				VALUES (?, ?, ?, ?, ?, ?)`), memberID, got, id, bidx, data, db.T(now)); err != nil {
 				return fmt.Errorf("insert member: %w", err)
 			}
 			if occ != nil {
@@ -386,7 +501,12 @@ func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, nu
 			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE applications SET state = 'accepted' WHERE id = ? AND state = 'processing'`), id); err != nil {
 				return fmt.Errorf("accept application %s: %w", id, err)
 			}
-			if err := c.audit(ctx, tx, actor, "application.accept", "application", id, fmt.Sprintf("member number %d", got)); err != nil {
+			detail := fmt.Sprintf("member number %d", got)
+			if len(matches) > 0 {
+				// Accepted anyway: the trail says the committee knew.
+				detail += fmt.Sprintf(", a new member although the email is member number %d's", matches[0].Number)
+			}
+			if err := c.audit(ctx, tx, actor, "application.accept", "application", id, detail); err != nil {
 				return err
 			}
 			return c.audit(ctx, tx, actor, "member.create", "member", memberID, fmt.Sprintf("from application %s, member number %d", id, got))
@@ -402,6 +522,145 @@ func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, nu
 		}
 		return memberID, got, nil
 	}
+}
+
+// membersByEmail lists the members whose email has blind index bidx, those
+// who have not left first, then the highest number: the first is the one
+// "link to the existing member" links to. Erased members have no index and
+// are never found.
+func (c *Console) membersByEmail(ctx context.Context, tx *sql.Tx, bidx []byte) ([]MemberMatch, error) {
+	rows, err := tx.QueryContext(ctx, c.d.DB.Rebind(membersByEmailQuery), bidx)
+	if err != nil {
+		return nil, fmt.Errorf("members by email: %w", err)
+	}
+	return scanMatches(rows, "")
+}
+
+const membersByEmailQuery = `SELECT id, number, left_at IS NOT NULL, onboarded_at IS NOT NULL, application_id FROM members
+	WHERE email_bidx = ? ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, number DESC`
+
+// MembersWithEmail lists the members who have email (as membersByEmail),
+// but for the one linked to application exceptApp (an accepted
+// application's own member is no duplicate of it).
+func (c *Console) MembersWithEmail(ctx context.Context, email, exceptApp string) ([]MemberMatch, error) {
+	bidx := c.memberEmailIndex(email)
+	if bidx == nil {
+		return nil, nil
+	}
+	rows, err := c.d.DB.Query(ctx, membersByEmailQuery, bidx)
+	if err != nil {
+		return nil, fmt.Errorf("members by email: %w", err)
+	}
+	return scanMatches(rows, exceptApp)
+}
+
+func scanMatches(rows *sql.Rows, exceptApp string) ([]MemberMatch, error) {
+	defer rows.Close()
+	var out []MemberMatch
+	for rows.Next() {
+		var m MemberMatch
+		var app sql.NullString
+		var onboarded bool
+		if err := rows.Scan(&m.ID, &m.Number, &m.Left, &onboarded, &app); err != nil {
+			return nil, fmt.Errorf("members by email: %w", err)
+		}
+		m.ApplicationID = app.String
+		switch {
+		case m.Left:
+			m.Category = CatPast
+		case onboarded:
+			m.Category = CatCurrent
+		default:
+			m.Category = CatNew
+		}
+		if exceptApp == "" || m.ApplicationID != exceptApp {
+			out = append(out, m)
+		}
+	}
+	return out, rows.Err()
+}
+
+// linkMember accepts application appID as the application of the existing
+// member m instead of creating a second member (the choice is explained in
+// doc.go): the member keeps their number; one who had left is a member
+// again (left_at cleared, onboarding to be done anew); their contact data
+// becomes the application's, which the person has just signed; the
+// occupation is added to the history unless it is the latest entry
+// already; and the member record points to this application (its PDF and
+// signature are the member's files now; the previous application stays,
+// accepted, and the trail names it).
+func (c *Console) linkMember(ctx context.Context, tx *sql.Tx, actor *auth.Account, appID string, m MemberMatch, md MemberData,
+	occupation string, occ []byte, occID string, now time.Time) error {
+	var sealed []byte
+	if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT data FROM members WHERE id = ?`), m.ID).Scan(&sealed); err != nil {
+		return fmt.Errorf("member %s: %w", m.ID, err)
+	}
+	var cur MemberData
+	if err := c.openJSON(sealed, aadMember("data", m.ID), &cur); err != nil {
+		return fmt.Errorf("member %s: %w", m.ID, err)
+	}
+	changed := changedFields(cur, md)
+	if md.Lang == "" {
+		md.Lang = cur.Lang
+	}
+	data, err := c.sealJSON(md, aadMember("data", m.ID))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE members SET data = ?, email_bidx = ?, application_id = ?, left_at = NULL,
+		onboarded_at = CASE WHEN left_at IS NULL THEN onboarded_at ELSE NULL END WHERE id = ?`),
+		data, c.memberEmailIndex(md.Email), appID, m.ID); err != nil {
+		return fmt.Errorf("link application %s to member %s: %w", appID, m.ID, err)
+	}
+	if occ != nil {
+		last, err := c.latestOccupation(ctx, tx, m.ID)
+		if err != nil {
+			return err
+		}
+		if last != occupation {
+			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO member_occupations (id, member_id, occupation, since)
+				VALUES (?, ?, ?, ?)`), occID, m.ID, occ, db.T(now)); err != nil {
+				return fmt.Errorf("insert occupation: %w", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE applications SET state = 'accepted' WHERE id = ? AND state = 'processing'`), appID); err != nil {
+		return fmt.Errorf("accept application %s: %w", appID, err)
+	}
+	if err := c.audit(ctx, tx, actor, "application.accept", "application", appID, fmt.Sprintf("linked to the existing member number %d", m.Number)); err != nil {
+		return err
+	}
+	action, detail := "member.link", "application "+appID+" linked"
+	if m.Left {
+		action, detail = "member.rejoin", "rejoined with application "+appID
+	}
+	if m.ApplicationID != "" && m.ApplicationID != appID {
+		detail += " (previous application " + m.ApplicationID + ")"
+	}
+	if len(changed) > 0 {
+		detail += "; changed: " + strings.Join(changed, ", ")
+	}
+	return c.audit(ctx, tx, actor, action, "member", m.ID, detail)
+}
+
+// latestOccupation is the newest entry of a member's occupation history
+// ("" if none).
+func (c *Console) latestOccupation(ctx context.Context, tx *sql.Tx, memberID string) (string, error) {
+	var oid string
+	var sealed []byte
+	err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT id, occupation FROM member_occupations WHERE member_id = ?
+		ORDER BY since DESC, id DESC LIMIT 1`), memberID).Scan(&oid, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("occupations of %s: %w", memberID, err)
+	}
+	text, err := c.d.Keys.OpenString(sealed, aadMember("occupation", oid))
+	if err != nil {
+		return "", fmt.Errorf("open occupation of %s: %w", memberID, err)
+	}
+	return text, nil
 }
 
 // nextNumber takes the next member number no member holds yet.

@@ -123,7 +123,8 @@ var Routes = []Route{
 	{"POST", "/admin/applications/{id}/invalidate", auth.ResolveApplications, (*Console).applicationAction},
 	{"POST", "/admin/applications/{id}/reevaluate", auth.ResolveApplications, (*Console).applicationAction},
 	{"POST", "/admin/applications/{id}/accept", auth.ResolveApplications, (*Console).applicationAccept},
-	{"POST", "/admin/applications/{id}/delete", auth.SuperPowers, (*Console).applicationAction},
+	{"GET", "/admin/applications/{id}/delete", auth.SuperPowers, (*Console).applicationDeleteForm},
+	{"POST", "/admin/applications/{id}/delete", auth.SuperPowers, (*Console).applicationDelete},
 	{"POST", "/admin/applications/{id}/notes", auth.ResolveApplications, (*Console).applicationNote},
 
 	{"GET", "/admin/members", auth.ListMembers, (*Console).members},
@@ -131,9 +132,13 @@ var Routes = []Route{
 	{"GET", "/admin/members/new", auth.ManageMembers, (*Console).memberNewForm},
 	{"POST", "/admin/members/new", auth.ManageMembers, (*Console).memberCreate},
 	{"GET", "/admin/members/{id}", auth.ViewMember, (*Console).member},
+	{"GET", "/admin/members/{id}/signature", auth.ViewMember, (*Console).memberFile},
+	{"GET", "/admin/members/{id}/pdf", auth.ViewMember, (*Console).memberFile},
 	{"POST", "/admin/members/{id}/edit", auth.ManageMembers, (*Console).memberEdit},
 	{"POST", "/admin/members/{id}/onboarded", auth.ManageMembers, (*Console).memberAction},
 	{"POST", "/admin/members/{id}/leave", auth.ManageMembers, (*Console).memberAction},
+	{"GET", "/admin/members/{id}/erase", auth.ManageMembers, (*Console).memberEraseForm},
+	{"POST", "/admin/members/{id}/erase", auth.ManageMembers, (*Console).memberErase},
 	{"POST", "/admin/members/{id}/workplaces", auth.ManageMembers, (*Console).memberAction},
 	{"POST", "/admin/members/{id}/occupations", auth.ManageMembers, (*Console).memberAction},
 	{"POST", "/admin/members/{id}/notes", auth.ManageMembers, (*Console).memberAction},
@@ -274,7 +279,7 @@ func (c *Console) nav(lang string, a *auth.Account, path string) []navItem {
 // personal data.
 var flashCodes = []string{"verify", "resend", "reject", "invalidate", "reevaluate", "delete", "accept", "note",
 	"saved", "onboarded", "leave", "workplaces", "occupations", "notes", "created", "rep", "sent", "reset",
-	"invited", "roles", "disabled"}
+	"invited", "roles", "disabled", "erased"}
 
 // flash is the notice for a ?done= code, "" for an unknown one.
 func flash(lang, code string) string {

@@ -41,7 +41,51 @@
 //     JavaScript at all), every state change is a POST behind
 //     http.CrossOriginProtection (web.Stack), ids in URLs are random, and a
 //     member search is POSTed so a name or email never lands in a URL.
-//     Signatures and PDFs are served only to view-application holders.
+//   - Files (person.go): an application's signature and PDF are served
+//     under the application to view-application holders, and under the
+//     member's record (its Files section: the application the member is
+//     linked to) to whoever may view that member, scoped like the member
+//     page, so a workplace representative gets the files of their own
+//     workplaces' members and "not found" for anyone else's. That is no
+//     more than the member page already shows them (address, birth date),
+//     and the signed application is part of the member's record; opening
+//     applications as such stays with view-application. Every file served
+//     is an opening of the person's data and is in the audit trail
+//     (application.pdf/.signature, member.pdf/.signature naming the
+//     application), written before the file goes out; the signature shown
+//     on the application page records an entry each time it is shown.
+//   - Duplicates: accepting an application and adding a member by hand
+//     look for members with the same email (members.email_bidx) inside
+//     the writing transaction, after db.LockKey on that index, so two
+//     accepts of one person's two applications take turns and the second
+//     sees the first's member (TestConcurrentAcceptsOfOneEmail). A match
+//     is refused (409) until the committee chooses. "Link to the existing
+//     member" is meant for the person who left and rejoins (or re-applied
+//     by mistake): the record keeps its number (dues history stays one),
+//     one who had left is a member again with onboarding to do anew, the
+//     contact data becomes the application's (the person has just signed
+//     it), the occupation is added to the history unless it is the latest
+//     entry, and the record now points to this application, whose PDF and
+//     signature become its files; the previous application stays,
+//     accepted, named in the trail (member.rejoin / member.link). Linking
+//     goes to the match who has not left, else the highest number. "Accept
+//     anyway as a new member" (and "add anyway" by hand) is for two people
+//     sharing an address; the trail says the committee knew. The notice on
+//     the application page and the refused form name and link a matching
+//     member only for a viewer who may open that member; anyone else
+//     learns that a member has the email and nothing more. Erased members
+//     have no email index and never match; editing a member's email does
+//     not check for duplicates.
+//   - Irreversible actions take two steps, without script: the button for
+//     erasing a member's personal data and the one for deleting an
+//     application for good are GET forms leading to a confirmation page
+//     (recorded as an opening) that lists what goes and what stays; only
+//     its POST acts, and only with the member number typed as shown, or
+//     the box ticked. Anything else is that page again (422), nothing
+//     changed. The old erase=yes on /leave now leads to the confirmation.
+//   - The dashboard shows super-powers holders the number of dead
+//     background jobs (emails and PDFs that failed for about three days,
+//     jobs.Queue.Counts) with the command that runs them again.
 //   - Plain server-rendered HTML with its own small chrome and style sheet
 //     (/admin/static/admin.css): the console must work for volunteers on
 //     any device, and axe-core finds no violations on any page
@@ -120,6 +164,11 @@
 // opens all 10,000 rows: ≈ 130–340 ms; WarmSearch does it at start).
 //
 // Erasure on leaving replaces the sealed data with an empty record and
-// deletes occupations and notes; the member number, dates and the audit
-// trail stay, so dues history (keyed by number) remains intact.
+// deletes occupations and notes, and erases the application the member is
+// linked to the same way (empty sealed data, no signature, PDF, notes,
+// tokens or email index; the row stays, accepted, so the trail's references
+// resolve); the member number, dates, workplaces and the audit trail stay,
+// so dues history (keyed by number) remains intact. An earlier application
+// replaced by a re-join link is not erased with it: without a table of all
+// of a member's applications there is no reliable way to find it.
 package admin

@@ -136,6 +136,49 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		if !strings.Contains(browsertest.HTML(t, tab), "no such record") {
 			t.Fatal("unknown application did not say so")
 		}
+		// Jana applies again: the application warns that she is a member,
+		// and accepting it without a choice is refused (409) with the
+		// choice marked; both pages axe-clean.
+		dupApp := r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
+		browsertest.Navigate(t, tab, srv.URL+"/admin/applications/"+dupApp)
+		if got := browsertest.Text(t, tab, "#duplicate-notice"); !strings.Contains(got, "Member number 1") {
+			t.Fatalf("duplicate notice: %q", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "application with a duplicate notice")
+		if resp := browsertest.ClickNavigate(t, tab, "#accept"); resp.Status != http.StatusConflict {
+			t.Fatalf("accepting a member's email again: %d", resp.Status)
+		}
+		browsertest.AssertAxeClean(t, tab, "accept refused as a duplicate")
+		// Irreversible actions ask first: erasing a member's data (the
+		// member number to type) and deleting an application (a box to
+		// tick); a confirmation left out comes back with the message.
+		paper, _, err := c.AddMember(context.Background(), super, admin.MemberData{FirstName: "Erika", LastName: "Papírová"}, "Typist", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		browsertest.Navigate(t, tab, srv.URL+"/admin/members/"+paper)
+		browsertest.ClickNavigate(t, tab, "#erase")
+		if !strings.HasSuffix(browsertest.Location(t, tab), "/admin/members/"+paper+"/erase?") {
+			t.Fatalf("the erase button led to %s", browsertest.Location(t, tab))
+		}
+		browsertest.AssertAxeClean(t, tab, "erase confirmation")
+		if resp := browsertest.ClickNavigate(t, tab, "#erase-confirm"); resp.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("erase without the number: %d", resp.Status)
+		}
+		browsertest.AssertAxeClean(t, tab, "erase confirmation with problems")
+		spam := r.addApplication(t, admin.StateInvalid, applicant("Spam", "Bot", "spam@example.org"))
+		browsertest.Navigate(t, tab, srv.URL+"/admin/applications/"+spam)
+		browsertest.ClickNavigate(t, tab, "#delete")
+		browsertest.AssertAxeClean(t, tab, "delete confirmation")
+		if resp := browsertest.ClickNavigate(t, tab, "#delete-confirm"); resp.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("delete without the box: %d", resp.Status)
+		}
+		browsertest.AssertAxeClean(t, tab, "delete confirmation with problems")
+		browsertest.Click(t, tab, "#confirm")
+		browsertest.ClickNavigate(t, tab, "#delete-confirm")
+		if !strings.Contains(browsertest.Text(t, tab, "main"), "deleted for good") {
+			t.Fatal("the confirmed delete did not say so")
+		}
 		// A form with problems comes back as typed, hostile text
 		// included, with the summary focused and each field saying what
 		// is wrong: axe-clean too.
@@ -195,7 +238,7 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		}
 		browsertest.AssertAxeClean(t, tab, "account in Czech")
 		for _, p := range []string{"/admin/", "/admin/applications?state=accepted", "/admin/members/new", "/admin/workplaces/" + wp,
-			"/admin/events", "/admin/audit", "/admin/applications/" + db.NewID()} {
+			"/admin/events", "/admin/audit", "/admin/applications/" + db.NewID(), "/admin/applications/" + dupApp, "/admin/members/" + paper + "/erase"} {
 			browsertest.Navigate(t, tab, srv.URL+p)
 			if got := browsertest.Eval[string](t, tab, "document.documentElement.lang"); got != "cs" {
 				t.Fatalf("%s: lang %q after choosing Czech", p, got)

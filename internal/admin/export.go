@@ -104,21 +104,46 @@ func (c *Console) ExportMembers(ctx context.Context, actor *auth.Account, catego
 	return cw.Error()
 }
 
+// workplaceNamesByMember maps member ids to the names of their workplaces,
+// each member's sorted by name. Names are sealed: each workplace is opened
+// once, however many members it has.
 func (c *Console) workplaceNamesByMember(ctx context.Context) (map[string][]string, error) {
-	rows, err := c.d.DB.Query(ctx, `SELECT mw.member_id, w.name FROM member_workplaces mw JOIN workplaces w ON w.id = mw.workplace_id ORDER BY w.name`)
+	rows, err := c.d.DB.Query(ctx, `SELECT mw.member_id, w.id, w.data FROM member_workplaces mw JOIN workplaces w ON w.id = mw.workplace_id`)
 	if err != nil {
 		return nil, fmt.Errorf("member workplaces: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]string{}
+	opened := map[string]string{}
+	byMember := map[string][]Workplace{}
 	for rows.Next() {
-		var m, n string
-		if err := rows.Scan(&m, &n); err != nil {
+		var m string
+		var w Workplace
+		var data []byte
+		if err := rows.Scan(&m, &w.ID, &data); err != nil {
 			return nil, fmt.Errorf("member workplaces: %w", err)
 		}
-		out[m] = append(out[m], n)
+		name, ok := opened[w.ID]
+		if !ok {
+			if err := c.openWorkplace(&w, data); err != nil {
+				return nil, err
+			}
+			name = w.Name
+			opened[w.ID] = name
+		}
+		w.Name = name
+		byMember[m] = append(byMember[m], w)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("member workplaces: %w", err)
+	}
+	out := make(map[string][]string, len(byMember))
+	for m, ws := range byMember {
+		sortWorkplaces(ws)
+		for _, w := range ws {
+			out[m] = append(out[m], w.Name)
+		}
+	}
+	return out, nil
 }
 
 // ExportNewsletter writes a workplace's current and new members in the

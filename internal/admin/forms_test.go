@@ -110,6 +110,7 @@ func TestFormsKeepInputAndSayWhatToFix(t *testing.T) {
 			t.Fatal(err)
 		}
 		wp, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot", ContactEmail: "depot@example.org", Description: "Trams"})
+		annex, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Annex"})
 		r.signup(t, "Ana", "ana@example.org", nil)
 		event := "/admin/events/" + admin.EventID(doorKey)
 		taken := strconv.FormatInt(number, 10)
@@ -218,6 +219,13 @@ func TestFormsKeepInputAndSayWhatToFix(t *testing.T) {
 				code: 422, field: "name", en: fill, cs: fillCS},
 			{name: "workplace edit hostile", path: "/admin/workplaces/" + wp, form: url.Values{"name": {hostile}, "contact_email": {"<b>@x.org"}},
 				code: 422, field: "contact_email", en: notEmail, cs: notEmailCS, kept: []string{`value="` + hostileEscaped + `"`, `value="&lt;b&gt;@x.org"`}},
+			// A name another workplace has (in any case and spacing).
+			{name: "workplace create duplicate", path: "/admin/workplaces", form: url.Values{"name": {"  DEPOT "}, "contact_email": {"new@example.org"}, "description": {"Buses"}},
+				code: 409, field: "name", en: "Another workplace already has this name", cs: "Pracoviště s tímto názvem už existuje",
+				kept: []string{`value="  DEPOT "`, `value="new@example.org"`, ">\nBuses</textarea>"}},
+			{name: "workplace rename duplicate", path: "/admin/workplaces/" + annex, form: url.Values{"name": {"depot"}, "contact_email": {"a@example.org"}},
+				code: 409, field: "name", en: "Another workplace already has this name", cs: "Pracoviště s tímto názvem už existuje",
+				kept: []string{`value="depot"`, `value="a@example.org"`}},
 			// The welcome email's template.
 			{name: "template empty", path: "/admin/emails/welcome/cs", form: url.Values{"subject": {""}, "body": {""}},
 				code: 422, field: "subject", en: fill, cs: fillCS, kept: []string{`id="err-body"`}},

@@ -19,6 +19,10 @@ type dashboardData struct {
 	ShowEvts  bool
 	ShowAudit bool
 	Audit     any
+	// ShowJobs: the background jobs' state is shown (super-powers, and a
+	// queue to ask); DeadJobs counts the jobs that gave up (see jobs).
+	ShowJobs bool
+	DeadJobs int
 }
 
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -47,6 +51,17 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Acco
 			es = es[:10]
 		}
 		d.Audit = es
+	}
+	// Emails and PDFs that failed for about three days are dead jobs; they
+	// wait for someone to fix the cause and run `unionhall jobs retry
+	// --all`, so whoever holds super-powers sees how many there are.
+	if d.ShowAudit && c.d.Queue != nil {
+		counts, err := c.d.Queue.Counts(ctx)
+		if err != nil {
+			c.failErr(w, r, a, err)
+			return
+		}
+		d.ShowJobs, d.DeadJobs = true, counts["dead"]
 	}
 	c.render(w, r, a, http.StatusOK, "dashboard.html", tr(r, "nav.dashboard"), d)
 }
@@ -132,25 +147,34 @@ func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *aut
 			}
 		}
 	}
-	c.renderForm(w, r, a, status, "application.html", tr(r, "title.application"), map[string]any{
-		"App": app, "Notes": notes, "Timeline": timeline, "Actions": actions,
-		"CanResolve": a.Can(auth.ResolveApplications), "CanMember": a.Can(auth.ViewMember)}, f)
-}
-
-func (c *Console) applicationFile(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	col := lastSegment(r.URL.Path)
-	b, err := c.ApplicationFile(r.Context(), r.PathValue("id"), col)
+	// Members who already have the applicant's email: named and linked
+	// for whoever may open them, only mentioned for anyone else.
+	matches, err := c.MembersWithEmail(r.Context(), app.Applicant.Email, app.ID)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	if col == "pdf" {
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", `attachment; filename="application.pdf"`)
-	} else {
-		w.Header().Set("Content-Type", "image/png")
+	dups, dupHidden, err := c.dupViews(r.Context(), a, matches)
+	if err != nil {
+		c.failErr(w, r, a, err)
+		return
 	}
-	w.Write(b)
+	c.renderForm(w, r, a, status, "application.html", tr(r, "title.application"), map[string]any{
+		"App": app, "Notes": notes, "Timeline": timeline, "Actions": actions,
+		"CanResolve": a.Can(auth.ResolveApplications), "CanMember": a.Can(auth.ViewMember),
+		"Dups": dups, "DupHidden": dupHidden, "HasDups": len(matches) > 0}, f)
+}
+
+// applicationFile serves an application's signature or PDF; the opening
+// is recorded (OpenApplicationFile).
+func (c *Console) applicationFile(w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	col := lastSegment(r.URL.Path)
+	b, err := c.OpenApplicationFile(r.Context(), a, r.PathValue("id"), col)
+	if err != nil {
+		c.failErr(w, r, a, err)
+		return
+	}
+	serveFile(w, col, b)
 }
 
 func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -159,8 +183,6 @@ func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *a
 	switch action {
 	case "resend":
 		err = c.ResendVerification(r.Context(), a, id)
-	case "delete":
-		err = c.DeleteApplication(r.Context(), a, id)
 	default:
 		err = c.Transition(r.Context(), a, id, action)
 	}
@@ -175,10 +197,6 @@ func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *a
 		c.failErr(w, r, a, err)
 		return
 	}
-	if action == "delete" {
-		redirect(w, r, "/admin/applications?state=invalid", "")
-		return
-	}
 	redirect(w, r, "/admin/applications/"+id, action)
 }
 
@@ -186,9 +204,22 @@ func (c *Console) applicationAccept(w http.ResponseWriter, r *http.Request, a *a
 	id := r.PathValue("id")
 	f := newForm(r, "accept")
 	number := f.number("number", "field.number")
+	// What to do when the applicant's email is a member's: nothing chosen
+	// (refused when there is such a member), link, or a new member anyway.
+	dup := r.PostFormValue("duplicate")
+	if dup != "" {
+		dup = f.choice("duplicate", "duplicate", "app.dup_field", []string{DuplicateLink, DuplicateNew})
+	}
+	if dup == DuplicateLink && number != 0 {
+		f.bad("number", "field.number", "err.link_number")
+	}
 	if f.ok() {
-		memberID, _, err := c.Accept(r.Context(), a, id, number)
+		memberID, _, err := c.AcceptWith(r.Context(), a, id, AcceptOptions{Number: number, Duplicate: dup})
 		switch {
+		case errors.Is(err, ErrDuplicate):
+			f.clash("duplicate", "app.dup_field", "err.duplicate_member")
+		case errors.Is(err, ErrNothingToLink):
+			f.clash("", "", "err.nothing_to_link")
 		case errors.Is(err, ErrNumberTaken):
 			f.clash("number", "field.number", "err.number_taken")
 		case errors.Is(err, ErrBadNumber):
@@ -370,7 +401,13 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 	case "onboarded":
 		err = c.SetOnboarded(r.Context(), a, id)
 	case "leave":
-		err = c.RecordLeaving(r.Context(), a, id, r.PostFormValue("erase") == "yes")
+		if r.PostFormValue("erase") == "yes" {
+			// Erasing cannot be undone: it happens only on its
+			// confirmation page (person.go), never from this button.
+			http.Redirect(w, r, "/admin/members/"+id+"/erase", http.StatusSeeOther)
+			return
+		}
+		err = c.RecordLeaving(r.Context(), a, id, false)
 	case "workplaces":
 		err = c.SetMemberWorkplaces(r.Context(), a, id, r.PostForm["workplace"])
 	case "occupations":
@@ -411,9 +448,21 @@ func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.A
 	if md.Lang = f.text("lang", "field.lang_hint", 10, false, false); md.Lang != "" && !validLang(md.Lang) {
 		f.bad("lang", "field.lang_hint", "err.lang")
 	}
+	// "Add anyway" is offered once the email turned out to be a member's
+	// (two people sharing an address): only then is a second member made.
+	anyway := r.PostFormValue("anyway") == "yes"
+	var data newMemberData
 	if f.ok() {
-		id, _, err := c.AddMember(r.Context(), a, md, occ, number)
+		id, _, err := c.addMember(r.Context(), a, md, occ, number, anyway)
+		var dup *DuplicateError
 		switch {
+		case errors.As(err, &dup):
+			f.clash("email", "field.email", "err.member_exists")
+			data.Duplicate = true
+			if data.Dups, data.DupHidden, err = c.dupViews(r.Context(), a, dup.Members); err != nil {
+				c.failErr(w, r, a, err)
+				return
+			}
 		case errors.Is(err, ErrNumberTaken):
 			f.clash("number", "field.number_hint", "err.number_taken")
 		case errors.Is(err, ErrBadNumber):
@@ -426,7 +475,16 @@ func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.A
 			return
 		}
 	}
-	c.renderForm(w, r, a, f.status(), "member_new.html", tr(r, "title.member_new"), nil, f)
+	c.renderForm(w, r, a, f.status(), "member_new.html", tr(r, "title.member_new"), data, f)
+}
+
+// newMemberData is what the add-a-member form shows when it comes back:
+// with Duplicate, the members who have the email typed (linked for whoever
+// may open them) and the "add anyway" box.
+type newMemberData struct {
+	Duplicate bool
+	Dups      []dupView
+	DupHidden bool
 }
 
 func (c *Console) workplaces(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -494,20 +552,26 @@ func (c *Console) workplaceSave(w http.ResponseWriter, r *http.Request, a *auth.
 	name := f.text("name", "wp.name", 200, false, true)
 	email := f.email("contact_email", "wp.contact_email", false)
 	desc := f.text("description", "wp.description", 5000, true, false)
-	if !f.ok() {
-		if id == "" {
-			c.showWorkplaces(w, r, a, f)
-		} else {
-			c.showWorkplace(w, r, a, id, f)
+	if f.ok() {
+		saved, err := c.SaveWorkplace(r.Context(), a, Workplace{ID: id, Name: name, ContactEmail: email, Description: desc})
+		switch {
+		case errors.Is(err, ErrWorkplaceNameTaken):
+			// A conflict the person resolves by choosing another name:
+			// the same page again, 409, with what they typed.
+			f.clash("name", "wp.name", "err.workplace_name_taken")
+		case err != nil:
+			c.failErr(w, r, a, err)
+			return
+		default:
+			redirect(w, r, "/admin/workplaces/"+saved, "saved")
+			return
 		}
-		return
 	}
-	id, err := c.SaveWorkplace(r.Context(), a, Workplace{ID: id, Name: name, ContactEmail: email, Description: desc})
-	if err != nil {
-		c.failErr(w, r, a, err)
-		return
+	if id == "" {
+		c.showWorkplaces(w, r, a, f)
+	} else {
+		c.showWorkplace(w, r, a, id, f)
 	}
-	redirect(w, r, "/admin/workplaces/"+id, "saved")
 }
 
 func (c *Console) workplaceRep(w http.ResponseWriter, r *http.Request, a *auth.Account) {

@@ -176,8 +176,9 @@ func statusTitle(lang string, status int) string {
 var AuditActions = []string{
 	"application.view", "application.verify", "application.resend", "application.reject", "application.invalidate",
 	"application.reevaluate", "application.accept", "application.delete", "application.note",
+	"application.pdf", "application.signature",
 	"member.view", "member.create", "member.edit", "member.onboarded", "member.leave", "member.workplaces",
-	"member.occupation", "member.note", "member.email",
+	"member.occupation", "member.note", "member.email", "member.pdf", "member.signature", "member.link", "member.rejoin",
 	"email-template.edit", "email-template.reset",
 	"event.view", "event.checkin", "event.checkin.undo", "event.close", "event.reopen", "event.message", "event.message.failed",
 	"export.event", "export.members", "export.newsletter",

@@ -305,6 +305,8 @@ type MemberDetail struct {
 	Workplaces  []Workplace
 	Notes       []Note
 	Timeline    []auth.Entry
+	// Files are the files of the linked application: "pdf", "signature".
+	Files []string
 }
 
 // Occupation is one entry of a member's occupation history.
@@ -365,7 +367,24 @@ func (c *Console) LoadMember(ctx context.Context, viewer *auth.Account, id strin
 	if d.Timeline, err = c.AuditFor(ctx, "member", id); err != nil {
 		return nil, err
 	}
+	if d.Files, err = c.memberFiles(ctx, d.ApplicationID); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// CanSeeMember reports whether viewer may open member id's page: they can
+// view members, and a representative only those of their workplaces.
+func (c *Console) CanSeeMember(ctx context.Context, viewer *auth.Account, id string) (bool, error) {
+	if !viewer.Can(auth.ViewMember) || !db.ValidID(id) {
+		return false, nil
+	}
+	cond, args := scope(viewer, auth.ViewMember)
+	var n int
+	if err := c.d.DB.QueryRow(ctx, `SELECT COUNT(*) FROM members m WHERE m.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&n); err != nil {
+		return false, fmt.Errorf("member %s: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 // Viewed records that viewer opened a person's page.
@@ -384,17 +403,7 @@ func (c *Console) UpdateMember(ctx context.Context, actor *auth.Account, id stri
 	if cur.Erased {
 		return ErrWrongState
 	}
-	var changed []string
-	if cur.Data.Email != md.Email {
-		changed = append(changed, "email")
-	}
-	for _, f := range [][3]string{{"first name", cur.Data.FirstName, md.FirstName}, {"last name", cur.Data.LastName, md.LastName},
-		{"birth date", cur.Data.DateOfBirth, md.DateOfBirth}, {"address", cur.Data.Address, md.Address}, {"city", cur.Data.City, md.City},
-		{"postal code", cur.Data.PostalCode, md.PostalCode}, {"phone", cur.Data.Phone, md.Phone}, {"employer", cur.Data.Company, md.Company}} {
-		if f[1] != f[2] {
-			changed = append(changed, f[0])
-		}
-	}
+	changed := changedFields(cur.Data, md)
 	md.Lang = cur.Data.Lang
 	data, err := c.sealJSON(md, aadMember("data", id))
 	if err != nil {
@@ -409,6 +418,23 @@ func (c *Console) UpdateMember(ctx context.Context, actor *auth.Account, id stri
 	})
 }
 
+// changedFields names the contact fields that differ between cur and md,
+// for an audit detail (names, never values).
+func changedFields(cur, md MemberData) []string {
+	var changed []string
+	if cur.Email != md.Email {
+		changed = append(changed, "email")
+	}
+	for _, f := range [][3]string{{"first name", cur.FirstName, md.FirstName}, {"last name", cur.LastName, md.LastName},
+		{"birth date", cur.DateOfBirth, md.DateOfBirth}, {"address", cur.Address, md.Address}, {"city", cur.City, md.City},
+		{"postal code", cur.PostalCode, md.PostalCode}, {"phone", cur.Phone, md.Phone}, {"employer", cur.Company, md.Company}} {
+		if f[1] != f[2] {
+			changed = append(changed, f[0])
+		}
+	}
+	return changed
+}
+
 // SetOnboarded marks onboarding finished.
 func (c *Console) SetOnboarded(ctx context.Context, actor *auth.Account, id string) error {
 	return c.memberUpdate(ctx, actor, id, "member.onboarded", "",
@@ -416,9 +442,13 @@ func (c *Console) SetOnboarded(ctx context.Context, actor *auth.Account, id stri
 }
 
 // RecordLeaving marks a member as having left. With erase, the personal data
-// is replaced by an empty record and the occupation history and notes are
-// deleted; the member number, dates and the audit trail stay (dues history
-// is keyed by the number).
+// is replaced by an empty record, the occupation history and notes are
+// deleted, and so is the personal data of the application the record is
+// linked to (its sealed data, signature, PDF, notes and the blind index of
+// its email; the row stays, accepted, so the trail's references resolve);
+// the member number, dates, workplaces and the audit trail stay (dues
+// history is keyed by the number). The console asks for the member number
+// to be typed before it erases (handlers.go, memberErase).
 func (c *Console) RecordLeaving(ctx context.Context, actor *auth.Account, id string, erase bool) error {
 	if _, err := c.LoadMember(ctx, actor, id, auth.ManageMembers); err != nil {
 		return err
@@ -439,6 +469,10 @@ func (c *Console) RecordLeaving(ctx context.Context, actor *auth.Account, id str
 		detail := ""
 		if erase {
 			detail = "personal data erased"
+			var app sql.NullString
+			if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT application_id FROM members WHERE id = ?`), id).Scan(&app); err != nil {
+				return fmt.Errorf("erase member %s: %w", id, err)
+			}
 			for _, q := range []string{
 				`UPDATE members SET data = ?, email_bidx = NULL, erased = ? WHERE id = ?`,
 				`DELETE FROM member_occupations WHERE member_id = ?`,
@@ -452,9 +486,43 @@ func (c *Console) RecordLeaving(ctx context.Context, actor *auth.Account, id str
 					return fmt.Errorf("erase member %s: %w", id, err)
 				}
 			}
+			if app.Valid {
+				if err := c.eraseApplication(ctx, tx, app.String); err != nil {
+					return err
+				}
+				detail += ", with application " + app.String
+			}
 		}
 		return c.audit(ctx, tx, actor, "member.leave", "member", id, detail)
 	})
+}
+
+// eraseApplication replaces an application's personal data by an empty
+// record (keeping its language), and drops its signature, PDF, notes,
+// tokens and the blind index of its email (an empty value: the column is
+// NOT NULL, and an empty index matches no email).
+func (c *Console) eraseApplication(ctx context.Context, tx *sql.Tx, appID string) error {
+	var lang string
+	if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT lang FROM applications WHERE id = ?`), appID).Scan(&lang); err != nil {
+		return fmt.Errorf("erase application %s: %w", appID, err)
+	}
+	empty, err := c.sealJSON(Applicant{Lang: lang}, aadApp("data", appID))
+	if err != nil {
+		return err
+	}
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE applications SET data = ?, email_bidx = ?, signature = NULL, pdf = NULL, typed_signature = ? WHERE id = ?`, []any{empty, []byte{}, false, appID}},
+		{`DELETE FROM notes WHERE subject_type = 'application' AND subject_id = ?`, []any{appID}},
+		{`DELETE FROM application_tokens WHERE application_id = ?`, []any{appID}},
+	} {
+		if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(st.q), st.args...); err != nil {
+			return fmt.Errorf("erase application %s: %w", appID, err)
+		}
+	}
+	return nil
 }
 
 func (c *Console) memberUpdate(ctx context.Context, actor *auth.Account, id, action, detail, q string, args ...any) error {
@@ -474,8 +542,17 @@ func (c *Console) memberUpdate(ctx context.Context, actor *auth.Account, id, act
 }
 
 // AddMember creates a member by hand (someone who joined on paper), with
-// the next free number or a chosen one.
+// the next free number or a chosen one. An email a member has already is
+// refused with a *DuplicateError (ErrDuplicate), checked under a lock on
+// the email (db.LockKey), so two hands adding the same person at once do
+// not make two members.
 func (c *Console) AddMember(ctx context.Context, actor *auth.Account, md MemberData, occupation string, number int64) (string, int64, error) {
+	return c.addMember(ctx, actor, md, occupation, number, false)
+}
+
+// addMember is AddMember; with anyway, a member is added although the email
+// belongs to another (two people sharing an address), and the trail says so.
+func (c *Console) addMember(ctx context.Context, actor *auth.Account, md MemberData, occupation string, number int64, anyway bool) (string, int64, error) {
 	if number < 0 || number > 999999999 {
 		return "", 0, ErrBadNumber
 	}
@@ -491,14 +568,31 @@ func (c *Console) AddMember(ctx context.Context, actor *auth.Account, md MemberD
 			return "", 0, fmt.Errorf("seal occupation: %w", err)
 		}
 	}
+	bidx := c.memberEmailIndex(md.Email)
 	now := c.d.Now()
 	var got int64
 	err = c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		detail := ""
+		if bidx != nil {
+			if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
+				return err
+			}
+			matches, err := c.membersByEmail(ctx, tx, bidx)
+			if err != nil {
+				return err
+			}
+			if len(matches) > 0 && !anyway {
+				return &DuplicateError{Members: matches}
+			}
+			if len(matches) > 0 {
+				detail = fmt.Sprintf(", although the email is member number %d's", matches[0].Number)
+			}
+		}
 		if got, err = c.assignNumber(ctx, tx, number); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO members (id, number, email_bidx, data, joined_at)
-			VALUES (?, ?, ?, ?, ?)`), id, got, c.memberEmailIndex(md.Email), data, db.T(now)); err != nil {
+			VALUES (?, ?, ?, ?, ?)`), id, got, bidx, data, db.T(now)); err != nil {
 			return fmt.Errorf("insert member: %w", err)
 		}
 		if occ != nil {
@@ -507,7 +601,7 @@ func (c *Console) AddMember(ctx context.Context, actor *auth.Account, md MemberD
 				return fmt.Errorf("insert occupation: %w", err)
 			}
 		}
-		return c.audit(ctx, tx, actor, "member.create", "member", id, fmt.Sprintf("added by hand, member number %d", got))
+		return c.audit(ctx, tx, actor, "member.create", "member", id, fmt.Sprintf("added by hand, member number %d", got)+detail)
 	})
 	if db.IsUniqueViolation(err) {
 		return "", 0, ErrNumberTaken
@@ -516,6 +610,66 @@ func (c *Console) AddMember(ctx context.Context, actor *auth.Account, md MemberD
 		return "", 0, err
 	}
 	return id, got, nil
+}
+
+// memberFiles lists the files of a member's record: the PDF and the
+// signature image ("pdf", "signature") that application appID ("": none),
+// the one the member is linked to, has.
+func (c *Console) memberFiles(ctx context.Context, appID string) ([]string, error) {
+	if appID == "" {
+		return nil, nil
+	}
+	var sig, pdf bool
+	err := c.d.DB.QueryRow(ctx, `SELECT signature IS NOT NULL, pdf IS NOT NULL FROM applications WHERE id = ?`, appID).Scan(&sig, &pdf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("files of application %s: %w", appID, err)
+	}
+	var out []string
+	if pdf {
+		out = append(out, "pdf")
+	}
+	if sig {
+		out = append(out, "signature")
+	}
+	return out, nil
+}
+
+// OpenMemberFile returns the PDF or signature ("pdf", "signature") of the
+// application member id is linked to, to a viewer who may view that member
+// (scoped as LoadMember: a representative gets only their workplaces'
+// members; anyone else gets "not found"), and records the opening on the
+// member's trail. The file is served only once the entry is written: no
+// record, no file.
+func (c *Console) OpenMemberFile(ctx context.Context, viewer *auth.Account, id, col string) ([]byte, error) {
+	if !db.ValidID(id) || (col != "signature" && col != "pdf") {
+		return nil, ErrNotFound
+	}
+	cond, args := scope(viewer, auth.ViewMember)
+	var app sql.NullString
+	err := c.d.DB.QueryRow(ctx, `SELECT m.application_id FROM members m WHERE m.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&app)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !app.Valid) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("member %s: %w", id, err)
+	}
+	b, err := c.ApplicationFile(ctx, app.String, col)
+	if err != nil {
+		return nil, err
+	}
+	action := "member.pdf"
+	if col == "signature" {
+		action = "member.signature"
+	}
+	if err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return c.audit(ctx, tx, viewer, action, "member", id, "application "+app.String)
+	}); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // SetMemberWorkplaces replaces the workplaces a member belongs to.

@@ -29,6 +29,7 @@ var wantPerm = map[string]string{
 	"POST /admin/applications/{id}/invalidate":    auth.ResolveApplications,
 	"POST /admin/applications/{id}/reevaluate":    auth.ResolveApplications,
 	"POST /admin/applications/{id}/accept":        auth.ResolveApplications,
+	"GET /admin/applications/{id}/delete":         auth.SuperPowers,
 	"POST /admin/applications/{id}/delete":        auth.SuperPowers,
 	"POST /admin/applications/{id}/notes":         auth.ResolveApplications,
 	"GET /admin/members":                          auth.ListMembers,
@@ -36,6 +37,10 @@ var wantPerm = map[string]string{
 	"GET /admin/members/new":                      auth.ManageMembers,
 	"POST /admin/members/new":                     auth.ManageMembers,
 	"GET /admin/members/{id}":                     auth.ViewMember,
+	"GET /admin/members/{id}/signature":           auth.ViewMember,
+	"GET /admin/members/{id}/pdf":                 auth.ViewMember,
+	"GET /admin/members/{id}/erase":               auth.ManageMembers,
+	"POST /admin/members/{id}/erase":              auth.ManageMembers,
 	"POST /admin/members/{id}/edit":               auth.ManageMembers,
 	"POST /admin/members/{id}/onboarded":          auth.ManageMembers,
 	"POST /admin/members/{id}/leave":              auth.ManageMembers,
@@ -169,7 +174,9 @@ func TestRouteByRole(t *testing.T) {
 				// Fresh records per request: an allowed delete must find an
 				// invalid application, an allowed leave a current member.
 				app := r.addApplication(t, admin.StateInvalid, applicant("A", "B", "ab@example.org"))
-				member, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "M", LastName: "N", Email: "mn@example.org", Lang: "en"}, "", 0)
+				// Each its own email: a second member with the same one
+				// would be refused as a duplicate.
+				member, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "M", LastName: "N", Email: db.NewID() + "@example.org", Lang: "en"}, "", 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -184,7 +191,7 @@ func TestRouteByRole(t *testing.T) {
 				}
 				ids := map[string]string{"app": app, "member": member, "workplace": wp, "account": victim, "event": event}
 				form := url.Values{"note": {"n"}, "name": {"W"}, "first_name": {"X"}, "occupation": {"o"}, "column": {"number"}, "account": {ra.ID}, "op": {"add"},
-					"subject": {"S"}, "body": {"B"}, "email": {db.NewID() + "@example.org"}, "role": {auth.ListMembers}}
+					"subject": {"S"}, "body": {"B"}, "email": {db.NewID() + "@example.org"}, "role": {auth.ListMembers}, "confirm": {"yes"}}
 				if strings.HasSuffix(rt.Pattern, "/email") {
 					form.Set("name", "welcome")
 					form.Set("op", "send")

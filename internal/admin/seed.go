@@ -29,14 +29,30 @@ func (c *Console) Seed(ctx context.Context, members, applications int, seed uint
 	last := []string{"Nováková", "Svoboda", "Dvořák", "Černá", "Procházka", "Kučerová", "Veselý", "Horáková", "Němec", "Marek", "Pokorná", "Král"}
 	cities := []string{"Praha", "Brno", "Ostrava", "Plzeň", "Olomouc"}
 	jobsList := []string{"Tester", "Developer", "Nurse", "Driver", "Cook", "Teacher", "Welder", "Cashier"}
+	// Workplaces are sealed like the console's (SaveWorkplace): data and the
+	// name's blind index, the old plaintext columns empty.
+	type wpRow struct {
+		id   string
+		data []byte
+		bidx []byte
+	}
+	var wpRows []wpRow
 	var wps []string
+	for i := 0; i < 20; i++ {
+		r := wpRow{id: db.NewID()}
+		name := fmt.Sprintf("Workplace %02d", i+1)
+		var err error
+		if r.data, err = c.sealJSON(workplaceData{Name: name, ContactEmail: fmt.Sprintf("wp%02d@example.org", i+1)}, aadWorkplace(r.id)); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		r.bidx = c.workplaceNameIndex(name)
+		wpRows = append(wpRows, r)
+		wps = append(wps, r.id)
+	}
 	err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		wps = wps[:0]
-		for i := 0; i < 20; i++ {
-			id := db.NewID()
-			wps = append(wps, id)
-			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO workplaces (id, name, contact_email, description, created_at) VALUES (?, ?, ?, '', ?)`),
-				id, fmt.Sprintf("Workplace %02d", i+1), fmt.Sprintf("wp%02d@example.org", i+1), db.T(now)); err != nil {
+		for _, r := range wpRows {
+			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO workplaces (id, name, contact_email, description, data, name_bidx, created_at)
+				VALUES (?, '', '', '', ?, ?, ?)`), r.id, r.data, r.bidx, db.T(now)); err != nil {
 				return fmt.Errorf("seed workplace: %w", err)
 			}
 		}

@@ -123,9 +123,20 @@ func TestApplicationLifecycle(t *testing.T) {
 		if strings.Join(actions, " ") != want {
 			t.Fatalf("timeline = %v", actions)
 		}
+		// Her workplace: its name is her employer, its contact often a
+		// representative's private address.
+		wp, err := c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Kvádr Software Ostrava",
+			ContactEmail: "jitka.horakova@soukromy.example", Description: "Sklad v Hostivaři"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetMemberWorkplaces(ctx, super, memberID, []string{wp}); err != nil {
+			t.Fatal(err)
+		}
 		// No personal data in plain text anywhere in the database.
 		raw := string(dbtest.Raw(t, d))
-		for _, s := range []string{"Dvořáková", "jana@example.org", "Called her", "Welder", "+420777123456"} {
+		for _, s := range []string{"Dvořáková", "jana@example.org", "Called her", "Welder", "+420777123456",
+			"Kvádr", "Kvadr", "Software Ostrava", "jitka.horakova", "soukromy.example", "Hostivař"} {
 			if strings.Contains(raw, s) {
 				t.Fatalf("database holds %q in plain text", s)
 			}

@@ -128,6 +128,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
+	// Workplaces stored in plain text before migration 00042 are sealed
+	// before anything is served (a no-op once done).
+	if _, err := a.Admin.SealLegacyWorkplaces(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("seal workplaces: %w", err)
+	}
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()

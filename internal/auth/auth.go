@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+	"golang.org/x/text/unicode/norm"
 
 	"unionhall/internal/db"
 	umail "unionhall/internal/mail"
@@ -312,6 +313,31 @@ func SetWorkplaces(ctx context.Context, d *db.DB, tx *sql.Tx, accountID string, 
 		}
 	}
 	return nil
+}
+
+// WorkplaceIndexPurpose is the blind-index purpose of workplace names
+// (workplaces.name_bidx).
+const WorkplaceIndexPurpose = "workplace.name"
+
+// NormaliseWorkplaceName is the form of a workplace name that look-ups and
+// duplicate checks compare: Unicode NFC, lower-cased, trimmed, inner runs of
+// white space collapsed to one space. "Kvádr  Software" typed by a committee
+// member and "kvádr software" in a single sign-on group claim are the same
+// workplace; anything more (dropping diacritics, punctuation) could merge
+// two real employers.
+func NormaliseWorkplaceName(s string) string {
+	s = norm.NFC.String(strings.ToLower(norm.NFC.String(s)))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// WorkplaceNameIndex is the keyed blind index of a workplace name, the only
+// form in which a name can be looked up in the database: the name itself is
+// sealed with the rest of the workplace (internal/admin/workplaces.go) so a
+// stolen copy does not tell which employers members work for. It lives here
+// rather than in internal/admin because single sign-on (ssoLogin) matches
+// group claims against it and internal/auth cannot import internal/admin.
+func WorkplaceNameIndex(kr *seal.Keyring, name string) []byte {
+	return kr.BlindIndex(WorkplaceIndexPurpose, NormaliseWorkplaceName(name))
 }
 
 func (s *Service) linkURL(token string) string {

@@ -33,7 +33,8 @@ type OIDCConfig struct {
 	// Keycloak client roles. Values that are not permissions are ignored.
 	RolesClaim string
 	// WorkplacesClaim is the path of a claim listing the workplaces the
-	// person represents, by workplace id or name (e.g. "groups").
+	// person represents, by workplace id or name (e.g. "groups"); names
+	// match when equal after NormaliseWorkplaceName.
 	WorkplacesClaim string
 	// HTTPClient talks to the provider (default: 10 s time-out).
 	HTTPClient *http.Client
@@ -214,8 +215,15 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var wps []string
 		for _, g := range groups {
+			// A group names a workplace by id or by name. Names are sealed,
+			// so the name is matched through its blind index (exact after
+			// normalising case, white space and Unicode form).
+			if NormaliseWorkplaceName(g) == "" {
+				continue
+			}
 			var wid string
-			err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM workplaces WHERE id = ? OR LOWER(name) = LOWER(?) ORDER BY id LIMIT 1`), g, g).Scan(&wid)
+			err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM workplaces WHERE id = ? OR name_bidx = ? ORDER BY id LIMIT 1`),
+				g, WorkplaceNameIndex(s.d.Keys, g)).Scan(&wid)
 			if err == nil && !contains(wps, wid) {
 				wps = append(wps, wid)
 			} else if err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -20,6 +20,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/seal"
 	"unionhall/internal/web"
 )
 
@@ -139,7 +140,9 @@ func TestOIDCSignIn(t *testing.T) {
 		// server starts first and gets its handler afterwards.
 		srv := httptest.NewServer(http.NotFoundHandler())
 		t.Cleanup(srv.Close)
+		var keys *seal.Keyring
 		r := newRig(t, d, func(dp *auth.Deps) {
+			keys = dp.Keys
 			dp.Now = time.Now
 			dp.BaseURL = srv.URL
 			dp.OIDC = &auth.OIDCConfig{Name: "Keycloak", Issuer: iss.srv.URL, ClientID: clientID, ClientSecret: clientSecret,
@@ -153,8 +156,18 @@ func TestOIDCSignIn(t *testing.T) {
 		})))
 		srv.Config.Handler = web.Stack(mux, dbtest.Logger())
 
-		if _, err := d.Exec(ctx, `INSERT INTO workplaces (id, name, created_at) VALUES (?, 'Depot', ?)`, "aaaaaaaaaaaaaaaaaaaaaaaaaa", db.T(time.Now())); err != nil {
-			t.Fatal(err)
+		// Workplaces as the console stores them: the name sealed, found by
+		// its blind index only (internal/admin/workplaces.go).
+		for id, name := range map[string]string{"aaaaaaaaaaaaaaaaaaaaaaaaaa": "Depot", "bbbbbbbbbbbbbbbbbbbbbbbbbb": "Kvádr Software",
+			"cccccccccccccccccccccccccc": "Elsewhere"} {
+			data, err := keys.Seal([]byte(`{"name":"`+name+`"}`), seal.AAD("workplaces", "data", id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Exec(ctx, `INSERT INTO workplaces (id, name, data, name_bidx, created_at) VALUES (?, '', ?, ?, ?)`,
+				id, data, auth.WorkplaceNameIndex(keys, name), db.T(time.Now())); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// The login page offers the provider.
 		resp, err := http.Get(srv.URL + "/auth/login")
@@ -175,9 +188,12 @@ func TestOIDCSignIn(t *testing.T) {
 		}
 		iss.signIn(map[string]any{"sub": "u1", "email": "Chair@Example.org", "email_verified": true,
 			"resource_access": map[string]any{"unionhall": map[string]any{"roles": []any{"list-members", "root", "view-member"}}},
-			"groups":          []any{"depot", "unknown-group"}})
+			// By name in any case, spacing and Unicode form (the second is
+			// "KVÁDR   software" with a combining accent), by id, and a group
+			// naming no workplace (ignored).
+			"groups": []any{"depot", " KVA\u0301DR   software ", "cccccccccccccccccccccccccc", "unknown-group", "Depot Two"}})
 		code, b := login()
-		if code != 200 || b != "roles=list-members,view-member workplaces=aaaaaaaaaaaaaaaaaaaaaaaaaa" {
+		if code != 200 || b != "roles=list-members,view-member workplaces=aaaaaaaaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbbbbbbbb,cccccccccccccccccccccccccc" {
 			t.Fatalf("first SSO sign-in: %d %q", code, b)
 		}
 		// Roles follow the provider at the next sign-in.
