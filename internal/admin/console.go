@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"unionhall/internal/auth"
@@ -59,11 +60,13 @@ type Outbox interface {
 type Console struct {
 	d   Deps
 	log *slog.Logger
-	// pages are the parsed templates per language, then per file name.
-	pages  map[string]map[string]*template.Template
-	static fs.FS
-	search searchCache
-	actors actorCache
+	// pages are the parsed templates, by language and file name, made on
+	// first use (see page).
+	pagesMu sync.Mutex
+	pages   map[[2]string]*template.Template
+	static  fs.FS
+	search  searchCache
+	actors  actorCache
 }
 
 // New builds the console.
@@ -81,22 +84,7 @@ func New(d Deps) *Console {
 		}
 		d.Location = loc
 	}
-	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[string]map[string]*template.Template{}}
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		panic(err)
-	}
-	for _, lang := range auth.Languages {
-		funcs := c.funcs(lang)
-		c.pages[lang] = map[string]*template.Template{}
-		for _, n := range names {
-			base := strings.TrimPrefix(n, "templates/")
-			if base == "layout.html" {
-				continue
-			}
-			c.pages[lang][base] = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n))
-		}
-	}
+	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[[2]string]*template.Template{}}
 	c.static, _ = fs.Sub(staticFS, "static")
 	return c
 }
@@ -289,6 +277,31 @@ func flash(lang, code string) string {
 	return T(lang, "flash."+code)
 }
 
+// page returns the template set of one console page (layout.html and the
+// page's file) in lang, parsing it on first use. Parsing every page in
+// every language at start-up kept about 2 MB of parse trees alive in every
+// server, also one whose console nobody opens, and the public site's
+// collector had to mark them on every cycle (p99 at 50 connections went
+// from 4.0 to 5.5 ms; docs/performance.md). TestAllPagesParse parses them
+// all, so a broken template still fails the tests, not a committee member.
+func (c *Console) page(lang, name string) (*template.Template, error) {
+	c.pagesMu.Lock()
+	defer c.pagesMu.Unlock()
+	key := [2]string{lang, name}
+	if t, ok := c.pages[key]; ok {
+		return t, nil
+	}
+	if name == "layout.html" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("admin: no page template %q", name)
+	}
+	t, err := template.New("").Funcs(c.funcs(lang)).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("admin: page template %s: %w", name, err)
+	}
+	c.pages[key] = t
+	return t, nil
+}
+
 // render shows page with title (already in the request's language).
 func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any) {
 	c.renderForm(w, r, a, status, page, title, data, nil)
@@ -299,14 +312,12 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account
 // "Error:" before the title, so a screen reader says so first.
 func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *formState) {
 	lang := langOf(r)
-	set, ok := c.pages[lang]
-	if !ok {
+	if !auth.ValidLang(lang) {
 		lang = auth.FallbackLang
-		set = c.pages[lang]
 	}
-	t, ok := set[page]
-	if !ok {
-		panic("admin: no template " + page)
+	t, err := c.page(lang, page)
+	if err != nil {
+		panic(err) // a template that does not parse is a programming error (TestAllPagesParse)
 	}
 	v := view{Lang: lang, Title: title, Account: a, Nav: c.nav(lang, a, r.URL.Path), Flash: flash(lang, r.URL.Query().Get("done")), Data: data, Form: f}
 	if f.Failed() {
