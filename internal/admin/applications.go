@@ -51,8 +51,11 @@ type Application struct {
 	HasSignature       bool
 	HasPDF             bool
 	Typed              bool
-	MemberID           string
-	MemberNumber       int64
+	// MemberID is the member the application was accepted as or linked
+	// to (applications.member_id): also for an earlier application of a
+	// member whose record now points to a newer one.
+	MemberID     string
+	MemberNumber int64
 	// Erased: the member's personal data was erased, and with it this
 	// application's (members.go, RecordLeaving).
 	Erased bool
@@ -184,7 +187,7 @@ func (c *Console) LoadApplication(ctx context.Context, id string) (*Application,
 	)
 	err := c.d.DB.QueryRow(ctx, `SELECT a.id, a.state, a.lang, a.data, a.signature IS NOT NULL, a.pdf IS NOT NULL,
 		a.typed_signature, a.created_at, a.verification_sent_at, a.confirmed_at, m.id, m.number, m.erased
-		FROM applications a LEFT JOIN members m ON m.application_id = a.id WHERE a.id = ?`, id).
+		FROM applications a LEFT JOIN members m ON m.id = a.member_id WHERE a.id = ?`, id).
 		Scan(&a.ID, &a.State, &a.Lang, &data, &a.HasSignature, &a.HasPDF, &a.Typed, &created, &sent, &confirmed, &memberID, &number, &erased)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -498,8 +501,8 @@ func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string
 					return fmt.Errorf("insert occupation: %w", err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE applications SET state = 'accepted' WHERE id = ? AND state = 'processing'`), id); err != nil {
-				return fmt.Errorf("accept application %s: %w", id, err)
+			if err := c.markAccepted(ctx, tx, id, memberID); err != nil {
+				return err
 			}
 			detail := fmt.Sprintf("member number %d", got)
 			if len(matches) > 0 {
@@ -624,8 +627,8 @@ func (c *Console) linkMember(ctx context.Context, tx *sql.Tx, actor *auth.Accoun
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE applications SET state = 'accepted' WHERE id = ? AND state = 'processing'`), appID); err != nil {
-		return fmt.Errorf("accept application %s: %w", appID, err)
+	if err := c.markAccepted(ctx, tx, appID, m.ID); err != nil {
+		return err
 	}
 	if err := c.audit(ctx, tx, actor, "application.accept", "application", appID, fmt.Sprintf("linked to the existing member number %d", m.Number)); err != nil {
 		return err
@@ -641,6 +644,19 @@ func (c *Console) linkMember(ctx context.Context, tx *sql.Tx, actor *auth.Accoun
 		detail += "; changed: " + strings.Join(changed, ", ")
 	}
 	return c.audit(ctx, tx, actor, action, "member", m.ID, detail)
+}
+
+// markAccepted moves application appID from processing to accepted as the
+// application of member memberID. applications.member_id is what erasure
+// goes by (RecordLeaving): members.application_id names only the latest
+// application, and a re-join link moves it, so without member_id a
+// member's earlier signed application would be left out of the erasure.
+func (c *Console) markAccepted(ctx context.Context, tx *sql.Tx, appID, memberID string) error {
+	if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE applications SET state = 'accepted', member_id = ? WHERE id = ? AND state = 'processing'`),
+		memberID, appID); err != nil {
+		return fmt.Errorf("accept application %s: %w", appID, err)
+	}
+	return nil
 }
 
 // latestOccupation is the newest entry of a member's occupation history

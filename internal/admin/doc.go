@@ -67,15 +67,18 @@
 //     it), the occupation is added to the history unless it is the latest
 //     entry, and the record now points to this application, whose PDF and
 //     signature become its files; the previous application stays,
-//     accepted, named in the trail (member.rejoin / member.link). Linking
+//     accepted, named in the trail (member.rejoin / member.link), and
+//     still the member's (applications.member_id, see erasure). Linking
 //     goes to the match who has not left, else the highest number. "Accept
 //     anyway as a new member" (and "add anyway" by hand) is for two people
 //     sharing an address; the trail says the committee knew. The notice on
 //     the application page and the refused form name and link a matching
 //     member only for a viewer who may open that member; anyone else
 //     learns that a member has the email and nothing more. Erased members
-//     have no email index and never match; editing a member's email does
-//     not check for duplicates.
+//     have no email index and never match. Editing a member's email to one
+//     another member has is refused the same way (409, under db.LockKey on
+//     the new email's index) until the committee ticks "the same address is
+//     shared"; an unchanged email is not checked again.
 //   - Irreversible actions take two steps, without script: the button for
 //     erasing a member's personal data and the one for deleting an
 //     application for good are GET forms leading to a confirmation page
@@ -139,8 +142,9 @@
 //     parsed once per language with a function map bound to it, so
 //     {{t "key"}} works everywhere, nested templates included; tests walk
 //     the templates and the Go code for every key and check both
-//     languages have it. Counts use CLDR plural forms (x/text/feature/
-//     plural): "1 přihláška, 3 přihlášky, 5 přihlášek".
+//     languages have it, with the shared checks of
+//     internal/web/catalogtest. Counts use CLDR plural forms
+//     (x/text/feature/plural): "1 přihláška, 3 přihlášky, 5 přihlášek".
 //     What stays as stored: audit action codes, record types and details
 //     are written in English codes and shown translated (AuditActions
 //     lists the codes; an unknown one shows as itself, and the code stays
@@ -164,11 +168,15 @@
 // opens all 10,000 rows: ≈ 130–340 ms; WarmSearch does it at start).
 //
 // Erasure on leaving replaces the sealed data with an empty record and
-// deletes occupations and notes, and erases the application the member is
-// linked to the same way (empty sealed data, no signature, PDF, notes,
-// tokens or email index; the row stays, accepted, so the trail's references
+// deletes occupations and notes, and erases every application the member
+// signed the same way (empty sealed data, no signature, PDF, notes, tokens
+// or email index; the rows stay, accepted, so the trail's references
 // resolve); the member number, dates, workplaces and the audit trail stay,
-// so dues history (keyed by number) remains intact. An earlier application
-// replaced by a re-join link is not erased with it: without a table of all
-// of a member's applications there is no reliable way to find it.
+// so dues history (keyed by number) remains intact. "Every application" is
+// applications.member_id (migration 00043), set on accepting and on
+// linking, because members.application_id names only the latest one and a
+// re-join link moves it; the migration fills it in from
+// members.application_id (links arrived with the column, so there are no
+// older ones) (TestEraseClearsEveryApplication,
+// TestMigrationBackfillsApplicationMember).
 package admin

@@ -156,6 +156,20 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Her email typed into another member's contact data is refused
+		// (409) with a link to her and "the same address is shared".
+		browsertest.Navigate(t, tab, srv.URL+"/admin/members/"+paper)
+		browsertest.SetValue(t, tab, "#email", "Jana@example.org")
+		if resp := browsertest.ClickNavigate(t, tab, `form[action="/admin/members/`+paper+`/edit"] button[type=submit]`); resp.Status != http.StatusConflict {
+			t.Fatalf("contact data with a member's email: %d", resp.Status)
+		}
+		if got := browsertest.Text(t, tab, "#duplicate-notice"); !strings.Contains(got, "Member number 1") || !strings.Contains(got, "The same address is shared") {
+			t.Fatalf("duplicate notice on the edit form: %q", got)
+		}
+		if got := browsertest.Value(t, tab, "#email"); got != "Jana@example.org" {
+			t.Errorf("email kept as %q", got)
+		}
+		browsertest.AssertAxeClean(t, tab, "contact data refused as a duplicate")
 		browsertest.Navigate(t, tab, srv.URL+"/admin/members/"+paper)
 		browsertest.ClickNavigate(t, tab, "#erase")
 		if !strings.HasSuffix(browsertest.Location(t, tab), "/admin/members/"+paper+"/erase?") {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"unionhall/internal/auth"
@@ -154,6 +155,9 @@ func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *aut
 		c.failErr(w, r, a, err)
 		return
 	}
+	// An earlier application of a member who re-joined is theirs too
+	// (applications.member_id), not a duplicate of them.
+	matches = slices.DeleteFunc(matches, func(m MemberMatch) bool { return m.ID == app.MemberID })
 	dups, dupHidden, err := c.dupViews(r.Context(), a, matches)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -317,6 +321,20 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, a *auth.Account
 // showMember shows a member's page; with f, the form f came back with
 // problems (see showApplication).
 func (c *Console) showMember(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+	c.showMemberDup(w, r, a, id, f, nil)
+}
+
+// emailDup is what the contact-data form shows when its new email is
+// another member's: those members (linked for whoever may open them) and
+// the "the same address is shared" box.
+type emailDup struct {
+	Dups      []dupView
+	DupHidden bool
+}
+
+// showMemberDup is showMember with the edit form's duplicate notice (dup:
+// nil when there is none).
+func (c *Console) showMemberDup(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState, dup *emailDup) {
 	status := http.StatusOK
 	if f != nil {
 		if !a.Can(auth.ViewMember) {
@@ -351,7 +369,7 @@ func (c *Console) showMember(w http.ResponseWriter, r *http.Request, a *auth.Acc
 	}
 	c.renderForm(w, r, a, status, "member.html", title, map[string]any{
 		"M": m, "CanManage": a.Can(auth.ManageMembers), "CanApp": a.Can(auth.ViewApplication),
-		"AllWorkplaces": wps, "In": in}, f)
+		"AllWorkplaces": wps, "In": in, "Dup": dup}, f)
 }
 
 // memberFields reads and checks the contact fields of a member form (the
@@ -377,9 +395,22 @@ func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Acc
 	id := r.PathValue("id")
 	f := newForm(r, "edit")
 	md := c.memberFields(f)
+	// "The same address is shared" is offered once the new email turned
+	// out to be another member's (mirroring "add anyway" on the new-member
+	// form): only then does the record take it.
+	shared := r.PostFormValue("shared") == "yes"
+	var dup *emailDup
 	if f.ok() {
-		err := c.UpdateMember(r.Context(), a, id, md)
+		err := c.updateMember(r.Context(), a, id, md, shared)
+		var de *DuplicateError
 		switch {
+		case errors.As(err, &de):
+			f.clash("email", "field.email", "err.member_email_taken")
+			dup = &emailDup{}
+			if dup.Dups, dup.DupHidden, err = c.dupViews(r.Context(), a, de.Members); err != nil {
+				c.failErr(w, r, a, err)
+				return
+			}
 		case errors.Is(err, ErrWrongState):
 			f.clash("", "", "err.wrong_state_now")
 		case err != nil:
@@ -390,7 +421,7 @@ func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Acc
 			return
 		}
 	}
-	c.showMember(w, r, a, id, f)
+	c.showMemberDup(w, r, a, id, f, dup)
 }
 
 func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.Account) {

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,23 +11,12 @@ import (
 
 	"unionhall/internal/auth"
 	"unionhall/internal/events"
+	"unionhall/internal/web/catalogtest"
 )
 
-// pluralBase returns the key without its plural form and the form, for a
-// key such as "apps.count.few"; ok is false for an ordinary key.
-func pluralBase(key string) (base, form string, ok bool) {
-	i := strings.LastIndexByte(key, '.')
-	if i < 0 {
-		return "", "", false
-	}
-	switch f := key[i+1:]; f {
-	case "zero", "one", "two", "few", "many", "other":
-		return key[:i], f, true
-	}
-	return "", "", false
-}
-
-// wantForms are the plural forms each language needs for whole numbers.
+// wantForms are the plural forms each language needs for whole numbers
+// (English one/other; Czech one/few/other), as the console's own
+// pluralForm picks them.
 func wantForms(lang string) []string {
 	seen := map[string]bool{}
 	for n := range 1000 {
@@ -37,61 +25,12 @@ func wantForms(lang string) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-var placeholderRE = regexp.MustCompile(`\{[a-z_]+\}`)
-
-func placeholders(s string) []string {
-	p := placeholderRE.FindAllString(s, -1)
-	slices.Sort(p)
-	return slices.Compact(p)
-}
-
-// TestMessagesInBothLanguages: every text exists in English and Czech with
-// the same placeholders, and every plural text has the forms its language
-// needs (English one/other; Czech one/few/other).
+// TestMessagesInBothLanguages: the console speaks exactly auth.Languages,
+// and every text exists, non-empty, in English and Czech with the same
+// placeholders; every plural text has the forms its language needs
+// (catalogtest.Complete).
 func TestMessagesInBothLanguages(t *testing.T) {
-	if len(messages) != len(auth.Languages) {
-		t.Fatalf("messages.json has languages %v, the console speaks %v", slices.Sorted(maps.Keys(messages)), auth.Languages)
-	}
-	plurals := map[string]bool{}
-	for _, lang := range auth.Languages {
-		if messages[lang] == nil {
-			t.Fatalf("messages.json lacks %q", lang)
-		}
-		for k, v := range messages[lang] {
-			if strings.TrimSpace(v) == "" {
-				t.Errorf("%s: %s is empty", lang, k)
-			}
-			if base, _, ok := pluralBase(k); ok {
-				plurals[base] = true
-			}
-		}
-	}
-	for _, a := range auth.Languages {
-		for _, b := range auth.Languages {
-			for k, v := range messages[a] {
-				if _, _, ok := pluralBase(k); ok {
-					continue // checked per form below
-				}
-				w, ok := messages[b][k]
-				if !ok {
-					t.Errorf("%s lacks %s (%s has it)", b, k, a)
-					continue
-				}
-				if !slices.Equal(placeholders(v), placeholders(w)) {
-					t.Errorf("%s: placeholders differ between %s %v and %s %v", k, a, placeholders(v), b, placeholders(w))
-				}
-			}
-		}
-	}
-	for base := range plurals {
-		for _, lang := range auth.Languages {
-			for _, f := range wantForms(lang) {
-				if _, ok := messages[lang][base+"."+f]; !ok {
-					t.Errorf("%s: plural %s lacks the form %q", lang, base, f)
-				}
-			}
-		}
-	}
+	catalogtest.Complete(t, messages, auth.Languages, wantForms)
 }
 
 func TestPluralForms(t *testing.T) {
@@ -136,81 +75,35 @@ var (
 	tmplFieldRE = regexp.MustCompile(`\(field \S+ "[^"]+" "([^"]+)"`)
 )
 
-func checkKey(t *testing.T, where, key string) {
-	t.Helper()
-	for _, lang := range auth.Languages {
-		if _, ok := messages[lang][key]; !ok {
-			t.Errorf("%s: %q has no %s text", where, key, lang)
-		}
-	}
-}
-
-func checkPlural(t *testing.T, where, base string) {
-	t.Helper()
-	for _, lang := range auth.Languages {
-		for _, f := range wantForms(lang) {
-			if _, ok := messages[lang][base+"."+f]; !ok {
-				t.Errorf("%s: plural %q has no %s form %q", where, base, lang, f)
-			}
-		}
-	}
-}
-
 // TestTemplatesAndCodeUseKnownKeys walks the templates and the Go sources
-// for translation calls, and checks the keys built from codes (states,
-// categories, roles, audit actions…) for every code there is.
+// for translation calls (catalogtest.Used), and checks the keys built from
+// codes (states, categories, roles, audit actions…) for every code there
+// is (catalogtest.Known).
 func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
-	n := 0
-	err := fs.WalkDir(templateFS, "templates", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(templateFS, p)
-		if err != nil {
-			return err
-		}
-		for _, m := range tmplKeyRE.FindAllStringSubmatch(string(b), -1) {
-			checkKey(t, p, m[1])
-			n++
-		}
-		for _, m := range tmplFieldRE.FindAllStringSubmatch(string(b), -1) {
-			checkKey(t, p, m[1])
-			n++
-		}
-		for _, m := range tmplCountRE.FindAllStringSubmatch(string(b), -1) {
-			checkPlural(t, p, m[1])
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gos, _ := filepath.Glob("*.go")
-	for _, f := range gos {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, call := range formCallRE.FindAllStringSubmatch(string(b), -1) {
-			for _, m := range formKeyRE.FindAllStringSubmatch(call[1], -1) {
-				checkKey(t, f, m[1])
-				n++
-			}
-		}
-		for _, m := range goKeyRE.FindAllStringSubmatch(string(b), -1) {
-			if strings.HasSuffix(m[1], ".") {
-				continue // a prefix ("flash."+code): checked with the families below
-			}
-			checkKey(t, f, m[1])
-			n++
+	src := os.DirFS(".")
+	uses := append(catalogtest.Used(t, templateFS, "templates/*.html", tmplKeyRE, tmplFieldRE),
+		catalogtest.Used(t, src, "*.go", goKeyRE)...)
+	// A prefix ("flash."+code) is checked with the families below.
+	uses = slices.DeleteFunc(uses, func(u catalogtest.Use) bool { return strings.HasSuffix(u.Key, ".") })
+	// Form checks: first the call's arguments, then the keys among them.
+	for _, call := range catalogtest.Used(t, src, "*.go", formCallRE) {
+		for _, m := range formKeyRE.FindAllStringSubmatch(call.Key, -1) {
+			uses = append(uses, catalogtest.Use{Where: call.Where, Key: m[1]})
 		}
 	}
-	if n < 300 {
+	// Counts ({{tn "key" n}}) need each plural form of their language.
+	counts := catalogtest.Used(t, templateFS, "templates/*.html", tmplCountRE)
+	if n := len(uses) + len(counts); n < 300 {
 		t.Fatalf("only %d translation calls found: has the call pattern changed?", n)
+	}
+	for _, lang := range auth.Languages {
+		var forms []catalogtest.Use
+		for _, u := range counts {
+			for _, f := range wantForms(lang) {
+				forms = append(forms, catalogtest.Use{Where: u.Where + " (plural)", Key: u.Key + "." + f})
+			}
+		}
+		catalogtest.Known(t, messages, []string{lang}, forms...)
 	}
 
 	families := map[string][]string{
@@ -236,14 +129,15 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 	}
 	for prefix, codes := range families {
 		for _, c := range codes {
-			checkKey(t, prefix+"*", prefix+c)
+			uses = append(uses, catalogtest.Use{Where: prefix + "*", Key: prefix + c})
 		}
 	}
 	for _, s := range States {
 		for _, act := range Actions(s) {
-			checkKey(t, "Actions("+s+")", "app.action."+act)
+			uses = append(uses, catalogtest.Use{Where: "Actions(" + s + ")", Key: "app.action." + act})
 		}
 	}
+	catalogtest.Known(t, messages, auth.Languages, uses...)
 	// An unknown code shows as itself rather than as a missing key.
 	if got := label("cs", "audit.", "something.new"); got != "something.new" {
 		t.Errorf("unknown audit code shown as %q", got)

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -394,8 +395,23 @@ func (c *Console) Viewed(ctx context.Context, viewer *auth.Account, typ, id stri
 	})
 }
 
-// UpdateMember replaces a member's contact data.
+// UpdateMember replaces a member's contact data. A new email that another
+// member has already is refused with a *DuplicateError (ErrDuplicate),
+// like adding a member by hand: the same person would otherwise end up
+// with two records, and a later "link to the existing member" could pick
+// the wrong one.
 func (c *Console) UpdateMember(ctx context.Context, actor *auth.Account, id string, md MemberData) error {
+	return c.updateMember(ctx, actor, id, md, false)
+}
+
+// updateMember is UpdateMember; with shared, a new email another member has
+// is kept all the same (two people sharing an address), and the trail says
+// so. The check runs only when the email changes, so a record that already
+// shares its address can still be edited, and it runs under db.LockKey on
+// the new email's blind index, so two edits (or an edit and an accept) that
+// give one address to two records take turns and the second sees the
+// first.
+func (c *Console) updateMember(ctx context.Context, actor *auth.Account, id string, md MemberData, shared bool) error {
 	cur, err := c.LoadMember(ctx, actor, id, auth.ManageMembers)
 	if err != nil {
 		return err
@@ -409,12 +425,42 @@ func (c *Console) UpdateMember(ctx context.Context, actor *auth.Account, id stri
 	if err != nil {
 		return err
 	}
+	bidx := c.memberEmailIndex(md.Email)
 	return c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE members SET data = ?, email_bidx = ? WHERE id = ?`), data, c.memberEmailIndex(md.Email), id); err != nil {
+		detail := "changed: " + strings.Join(changed, ", ")
+		var old []byte
+		var erased bool
+		err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT email_bidx, erased FROM members WHERE id = ?`), id).Scan(&old, &erased)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("update member %s: %w", id, err)
+		}
+		if erased {
+			return ErrWrongState
+		}
+		if bidx != nil && !bytes.Equal(bidx, old) {
+			if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
+				return err
+			}
+			matches, err := c.membersByEmail(ctx, tx, bidx)
+			if err != nil {
+				return err
+			}
+			matches = slices.DeleteFunc(matches, func(m MemberMatch) bool { return m.ID == id })
+			if len(matches) > 0 && !shared {
+				return &DuplicateError{Members: matches}
+			}
+			if len(matches) > 0 {
+				detail += fmt.Sprintf(", although the email is member number %d's", matches[0].Number)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE members SET data = ?, email_bidx = ? WHERE id = ?`), data, bidx, id); err != nil {
 			return fmt.Errorf("update member %s: %w", id, err)
 		}
 		// The detail names the fields, never their values.
-		return c.audit(ctx, tx, actor, "member.edit", "member", id, "changed: "+strings.Join(changed, ", "))
+		return c.audit(ctx, tx, actor, "member.edit", "member", id, detail)
 	})
 }
 
@@ -443,12 +489,14 @@ func (c *Console) SetOnboarded(ctx context.Context, actor *auth.Account, id stri
 
 // RecordLeaving marks a member as having left. With erase, the personal data
 // is replaced by an empty record, the occupation history and notes are
-// deleted, and so is the personal data of the application the record is
-// linked to (its sealed data, signature, PDF, notes and the blind index of
-// its email; the row stays, accepted, so the trail's references resolve);
-// the member number, dates, workplaces and the audit trail stay (dues
-// history is keyed by the number). The console asks for the member number
-// to be typed before it erases (handlers.go, memberErase).
+// deleted, and so is the personal data of every application the member
+// signed (memberApplications: the one the record is linked to and earlier
+// ones replaced by a re-join link; their sealed data, signatures, PDFs,
+// notes, tokens and the blind indexes of their emails; the rows stay,
+// accepted, so the trail's references resolve); the member number, dates,
+// workplaces and the audit trail stay (dues history is keyed by the
+// number). The console asks for the member number to be typed before it
+// erases (handlers.go, memberErase).
 func (c *Console) RecordLeaving(ctx context.Context, actor *auth.Account, id string, erase bool) error {
 	if _, err := c.LoadMember(ctx, actor, id, auth.ManageMembers); err != nil {
 		return err
@@ -469,9 +517,9 @@ func (c *Console) RecordLeaving(ctx context.Context, actor *auth.Account, id str
 		detail := ""
 		if erase {
 			detail = "personal data erased"
-			var app sql.NullString
-			if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT application_id FROM members WHERE id = ?`), id).Scan(&app); err != nil {
-				return fmt.Errorf("erase member %s: %w", id, err)
+			apps, err := c.memberApplications(ctx, tx, id)
+			if err != nil {
+				return err
 			}
 			for _, q := range []string{
 				`UPDATE members SET data = ?, email_bidx = NULL, erased = ? WHERE id = ?`,
@@ -486,15 +534,46 @@ func (c *Console) RecordLeaving(ctx context.Context, actor *auth.Account, id str
 					return fmt.Errorf("erase member %s: %w", id, err)
 				}
 			}
-			if app.Valid {
-				if err := c.eraseApplication(ctx, tx, app.String); err != nil {
+			for _, app := range apps {
+				if err := c.eraseApplication(ctx, tx, app); err != nil {
 					return err
 				}
-				detail += ", with application " + app.String
+			}
+			switch len(apps) {
+			case 0:
+			case 1:
+				detail += ", with application " + apps[0]
+			default:
+				detail += ", with applications " + strings.Join(apps, ", ")
 			}
 		}
 		return c.audit(ctx, tx, actor, "member.leave", "member", id, detail)
 	})
+}
+
+// memberApplicationsOf selects, with the member's id twice, every
+// application the member signed: those accepted as or linked to the member
+// (applications.member_id, migration 00043) and, should one lack it, the
+// one members.application_id names.
+const memberApplicationsOf = `(member_id = ? OR id = (SELECT application_id FROM members WHERE id = ?))`
+
+// memberApplications lists the ids of every application member id signed
+// (memberApplicationsOf), oldest first.
+func (c *Console) memberApplications(ctx context.Context, tx *sql.Tx, id string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, c.d.DB.Rebind(`SELECT id FROM applications WHERE `+memberApplicationsOf+` ORDER BY created_at, id`), id, id)
+	if err != nil {
+		return nil, fmt.Errorf("applications of member %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var app string
+		if err := rows.Scan(&app); err != nil {
+			return nil, fmt.Errorf("applications of member %s: %w", id, err)
+		}
+		out = append(out, app)
+	}
+	return out, rows.Err()
 }
 
 // eraseApplication replaces an application's personal data by an empty

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -77,8 +78,24 @@ type eraseData struct {
 	M *MemberDetail
 	// Number is the member number as text, what must be typed.
 	Number string
-	// AppFiles: the linked application has a signature or a PDF.
+	// Apps is the number of applications the member signed (the one the
+	// record is linked to and earlier ones): all of them are erased.
+	Apps int
+	// AppFiles: one of them has a signature or a PDF.
 	AppFiles bool
+}
+
+// applicationsToErase counts the applications erasing member id clears
+// (memberApplicationsOf, as RecordLeaving) and whether any has a signature
+// or PDF, for the confirmation page.
+func (c *Console) applicationsToErase(ctx context.Context, id string) (n int, files bool, err error) {
+	var withFiles int
+	err = c.d.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN signature IS NOT NULL OR pdf IS NOT NULL THEN 1 ELSE 0 END), 0)
+		FROM applications WHERE `+memberApplicationsOf, id, id).Scan(&n, &withFiles)
+	if err != nil {
+		return 0, false, fmt.Errorf("applications of member %s: %w", id, err)
+	}
+	return n, withFiles > 0, nil
 }
 
 // showMemberErase shows the erase confirmation (f: a confirmation come back
@@ -102,9 +119,14 @@ func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *aut
 	if f != nil {
 		status = f.status()
 	}
+	apps, files, err := c.applicationsToErase(r.Context(), m.ID)
+	if err != nil {
+		c.failErr(w, r, a, err)
+		return
+	}
 	number := strconv.FormatInt(m.Number, 10)
 	c.renderForm(w, r, a, status, "member_erase.html", tr(r, "title.member_erase", "number", number),
-		eraseData{M: m, Number: number, AppFiles: len(m.Files) > 0}, f)
+		eraseData{M: m, Number: number, Apps: apps, AppFiles: files}, f)
 }
 
 // memberErase records leaving and erases the personal data, once the
