@@ -76,39 +76,40 @@ func TestWelcomeEmail(t *testing.T) {
 }
 
 func TestEmailPagesOverHTTP(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d)
-	ctx := context.Background()
-	cl, _ := r.login(t, "m@example.org", []string{auth.ManageMembers}, nil)
-	id, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Jana", Email: "j@example.org", Lang: "en"}, "", 0)
-	base := r.srv.URL
-	if code, body := do(t, cl, "POST", base+"/admin/members/"+id+"/email", url.Values{"name": {"welcome"}, "op": {"preview"}}); code != 200 || !strings.Contains(body, "Welcome to the union, Jana!") {
-		t.Fatalf("preview: %d", code)
-	}
-	if len(r.box.msgs) != 0 {
-		t.Fatal("preview sent an email")
-	}
-	if code, _ := do(t, cl, "POST", base+"/admin/members/"+id+"/email", url.Values{"name": {"welcome"}, "op": {"send"}}); code != 303 || len(r.box.msgs) != 1 {
-		t.Fatalf("send: %d, %d queued", code, len(r.box.msgs))
-	}
-	for _, tc := range []struct {
-		path string
-		form url.Values
-		code int
-	}{
-		{"/admin/members/" + id + "/email", url.Values{"name": {"<script>"}}, 422},
-		{"/admin/emails/welcome/en", url.Values{"subject": {""}, "body": {"x"}}, 422},
-		{"/admin/emails/welcome/en", url.Values{"subject": {"S\u202E"}, "body": {"x"}}, 422},
-		{"/admin/emails/welcome/en", url.Values{"subject": {"S"}, "body": {strings.Repeat("x", 20001)}}, 422},
-		{"/admin/emails/nope/en", url.Values{"subject": {"S"}, "body": {"x"}}, 404},
-		{"/admin/emails/welcome/e%20n", url.Values{"subject": {"S"}, "body": {"x"}}, 404},
-		{"/admin/emails/welcome/de", url.Values{"subject": {"Willkommen"}, "body": {"Hallo {first_name}"}}, 303},
-	} {
-		if code, body := do(t, cl, "POST", base+tc.path, tc.form); code != tc.code {
-			t.Errorf("POST %s: %d, want %d\n%.300s", tc.path, code, tc.code, body)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d)
+		ctx := context.Background()
+		cl, _ := r.login(t, "m@example.org", []string{auth.ManageMembers}, nil)
+		id, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Jana", Email: "j@example.org", Lang: "en"}, "", 0)
+		base := r.srv.URL
+		if code, body := do(t, cl, "POST", base+"/admin/members/"+id+"/email", url.Values{"name": {"welcome"}, "op": {"preview"}}); code != 200 || !strings.Contains(body, "Welcome to the union, Jana!") {
+			t.Fatalf("preview: %d", code)
 		}
-	}
-	if code, body := do(t, cl, "GET", base+"/admin/emails", nil); code != 200 || !strings.Contains(body, "Willkommen") {
-		t.Fatalf("emails list: %d", code)
-	}
+		if len(r.box.msgs) != 0 {
+			t.Fatal("preview sent an email")
+		}
+		if code, _ := do(t, cl, "POST", base+"/admin/members/"+id+"/email", url.Values{"name": {"welcome"}, "op": {"send"}}); code != 303 || len(r.box.msgs) != 1 {
+			t.Fatalf("send: %d, %d queued", code, len(r.box.msgs))
+		}
+		for _, tc := range []struct {
+			path string
+			form url.Values
+			code int
+		}{
+			{"/admin/members/" + id + "/email", url.Values{"name": {"<script>"}}, 422},
+			{"/admin/emails/welcome/en", url.Values{"subject": {""}, "body": {"x"}}, 422},
+			{"/admin/emails/welcome/en", url.Values{"subject": {"S\u202E"}, "body": {"x"}}, 422},
+			{"/admin/emails/welcome/en", url.Values{"subject": {"S"}, "body": {strings.Repeat("x", 20001)}}, 422},
+			{"/admin/emails/nope/en", url.Values{"subject": {"S"}, "body": {"x"}}, 404},
+			{"/admin/emails/welcome/e%20n", url.Values{"subject": {"S"}, "body": {"x"}}, 404},
+			{"/admin/emails/welcome/de", url.Values{"subject": {"Willkommen"}, "body": {"Hallo {first_name}"}}, 303},
+		} {
+			if code, body := do(t, cl, "POST", base+tc.path, tc.form); code != tc.code {
+				t.Errorf("POST %s: %d, want %d\n%.300s", tc.path, code, tc.code, body)
+			}
+		}
+		if code, body := do(t, cl, "GET", base+"/admin/emails", nil); code != 200 || !strings.Contains(body, "Willkommen") {
+			t.Fatalf("emails list: %d", code)
+		}
+	})
 }

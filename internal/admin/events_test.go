@@ -300,70 +300,72 @@ func TestEventsConsole(t *testing.T) {
 // TestEventsHiddenFromOthers: a workplace representative or a member
 // manager sees nothing of events, not even the navigation link.
 func TestEventsHiddenFromOthers(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d)
-	ctx := context.Background()
-	r.signup(t, "Secret Person", "secret@example.org", nil)
-	wp, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot"})
-	rep, _ := r.login(t, "rep@example.org", nil, []string{wp})
-	mm, _ := r.login(t, "mm@example.org", []string{auth.ListMembers, auth.ViewMember, auth.ManageMembers, auth.SuperPowers}, nil)
-	id := admin.EventID(doorKey)
-	for _, c := range []*http.Client{rep, mm} {
-		for _, u := range []string{"/admin/events", "/admin/events/" + id, "/admin/events/" + id + "/door"} {
-			if code, body := do(t, c, "GET", r.srv.URL+u, nil); code != 403 || strings.Contains(body, "secret@example.org") {
-				t.Errorf("GET %s: %d", u, code)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d)
+		ctx := context.Background()
+		r.signup(t, "Secret Person", "secret@example.org", nil)
+		wp, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot"})
+		rep, _ := r.login(t, "rep@example.org", nil, []string{wp})
+		mm, _ := r.login(t, "mm@example.org", []string{auth.ListMembers, auth.ViewMember, auth.ManageMembers, auth.SuperPowers}, nil)
+		id := admin.EventID(doorKey)
+		for _, c := range []*http.Client{rep, mm} {
+			for _, u := range []string{"/admin/events", "/admin/events/" + id, "/admin/events/" + id + "/door"} {
+				if code, body := do(t, c, "GET", r.srv.URL+u, nil); code != 403 || strings.Contains(body, "secret@example.org") {
+					t.Errorf("GET %s: %d", u, code)
+				}
+			}
+			if code, _ := do(t, c, "POST", r.srv.URL+"/admin/events/"+id+"/export", nil); code != 403 {
+				t.Errorf("export: %d", code)
+			}
+			if _, body := do(t, c, "GET", r.srv.URL+"/admin/", nil); strings.Contains(body, `href="/admin/events"`) {
+				t.Error("navigation offers events")
 			}
 		}
-		if code, _ := do(t, c, "POST", r.srv.URL+"/admin/events/"+id+"/export", nil); code != 403 {
-			t.Errorf("export: %d", code)
-		}
-		if _, body := do(t, c, "GET", r.srv.URL+"/admin/", nil); strings.Contains(body, `href="/admin/events"`) {
-			t.Error("navigation offers events")
-		}
-	}
+	})
 }
 
 func TestEventMessageBadInput(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d)
-	r.signup(t, "Ana", "ana@example.org", nil)
-	c, _ := r.login(t, "boss@example.org", []string{auth.ListEvents, auth.ManageEvents}, nil)
-	u := r.srv.URL + "/admin/events/" + admin.EventID(doorKey) + "/message"
-	ok := func() url.Values {
-		return url.Values{"audience": {"all"}, "subject": {"Hello"}, "text": {"Text"}, "op": {"send"}}
-	}
-	cases := []struct {
-		name, field, value string
-		code               int
-		msg                string
-	}{
-		{"empty subject", "subject", "", 422, "Fill this in"},
-		{"blank text", "text", " \n\t ", 422, "Fill this in"},
-		{"long subject", "subject", strings.Repeat("s", 201), 422, "at most 200 characters (now 201)"},
-		{"long text", "text", strings.Repeat("é", 10001), 422, "at most 10000 characters (now 10001)"},
-		{"header injection", "subject", "Hi\r\nBcc: all@example.org", 422, "control character"},
-		{"rtl override", "subject", "invoice\u202Etxt.exe", 422, "direction of text"},
-		{"nul", "text", "a\x00b", 422, "control character"},
-		{"bad utf-8", "text", "a\xffb", 422, "not valid text"},
-		{"unknown audience", "audience", "everyone'; DROP TABLE audit; --", 422, "Choose one of the options"},
-		{"no op", "op", "", 422, "Choose preview"},
-		{"nobody waiting", "audience", "waiting", 409, "Nobody in that group"},
-		{"oversized form", "text", strings.Repeat("x", 70000), 400, "could not be read"},
-	}
-	for _, tc := range cases {
-		f := ok()
-		f.Set(tc.field, tc.value)
-		code, body := do(t, c, "POST", u, f)
-		if code != tc.code || !strings.Contains(body, tc.msg) {
-			t.Errorf("%s: %d, want %d with %q\n%.300s", tc.name, code, tc.code, tc.msg, body)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d)
+		r.signup(t, "Ana", "ana@example.org", nil)
+		c, _ := r.login(t, "boss@example.org", []string{auth.ListEvents, auth.ManageEvents}, nil)
+		u := r.srv.URL + "/admin/events/" + admin.EventID(doorKey) + "/message"
+		ok := func() url.Values {
+			return url.Values{"audience": {"all"}, "subject": {"Hello"}, "text": {"Text"}, "op": {"send"}}
 		}
-	}
-	if len(r.box.msgs) != 1 { // the confirmation of the signup only
-		t.Fatalf("bad input queued %d emails", len(r.box.msgs)-1)
-	}
-	if as := r.auditActions(t, "event", doorKey); hasAction(as, "event.message") {
-		t.Fatalf("bad input audited as sent: %v", as)
-	}
+		cases := []struct {
+			name, field, value string
+			code               int
+			msg                string
+		}{
+			{"empty subject", "subject", "", 422, "Fill this in"},
+			{"blank text", "text", " \n\t ", 422, "Fill this in"},
+			{"long subject", "subject", strings.Repeat("s", 201), 422, "at most 200 characters (now 201)"},
+			{"long text", "text", strings.Repeat("é", 10001), 422, "at most 10000 characters (now 10001)"},
+			{"header injection", "subject", "Hi\r\nBcc: all@example.org", 422, "control character"},
+			{"rtl override", "subject", "invoice\u202Etxt.exe", 422, "direction of text"},
+			{"nul", "text", "a\x00b", 422, "control character"},
+			{"bad utf-8", "text", "a\xffb", 422, "not valid text"},
+			{"unknown audience", "audience", "everyone'; DROP TABLE audit; --", 422, "Choose one of the options"},
+			{"no op", "op", "", 422, "Choose preview"},
+			{"nobody waiting", "audience", "waiting", 409, "Nobody in that group"},
+			{"oversized form", "text", strings.Repeat("x", 70000), 400, "could not be read"},
+		}
+		for _, tc := range cases {
+			f := ok()
+			f.Set(tc.field, tc.value)
+			code, body := do(t, c, "POST", u, f)
+			if code != tc.code || !strings.Contains(body, tc.msg) {
+				t.Errorf("%s: %d, want %d with %q\n%.300s", tc.name, code, tc.code, tc.msg, body)
+			}
+		}
+		if len(r.box.msgs) != 1 { // the confirmation of the signup only
+			t.Fatalf("bad input queued %d emails", len(r.box.msgs)-1)
+		}
+		if as := r.auditActions(t, "event", doorKey); hasAction(as, "event.message") {
+			t.Fatalf("bad input audited as sent: %v", as)
+		}
+	})
 }
 
 // TestEventsInBrowser: the organiser's pages in Chromium, axe-clean, the
@@ -425,23 +427,24 @@ func TestEventsInBrowser(t *testing.T) {
 // TestEventsNotSetUp: a console built without the events feature answers
 // its events pages with a clear 404 rather than failing.
 func TestEventsNotSetUp(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d)
-	c := admin.New(admin.Deps{DB: d, Keys: r.keys, Auth: r.auth, Logger: dbtest.Logger()})
-	mux := http.NewServeMux()
-	r.auth.Register(mux)
-	c.Register(mux)
-	srv := httptest.NewServer(web.Stack(mux, dbtest.Logger()))
-	defer srv.Close()
-	// Cookies are per host, not per port: the rig's session works here too.
-	client, _ := r.login(t, "boss@example.org", auth.Roles, nil)
-	id := admin.EventID(doorKey)
-	for _, u := range []string{"/admin/events", "/admin/events/" + id} {
-		if code, body := do(t, client, "GET", srv.URL+u, nil); code != 404 || !strings.Contains(body, "not set up") {
-			t.Errorf("GET %s: %d", u, code)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d)
+		c := admin.New(admin.Deps{DB: d, Keys: r.keys, Auth: r.auth, Logger: dbtest.Logger()})
+		mux := http.NewServeMux()
+		r.auth.Register(mux)
+		c.Register(mux)
+		srv := httptest.NewServer(web.Stack(mux, dbtest.Logger()))
+		defer srv.Close()
+		// Cookies are per host, not per port: the rig's session works here too.
+		client, _ := r.login(t, "boss@example.org", auth.Roles, nil)
+		id := admin.EventID(doorKey)
+		for _, u := range []string{"/admin/events", "/admin/events/" + id} {
+			if code, body := do(t, client, "GET", srv.URL+u, nil); code != 404 || !strings.Contains(body, "not set up") {
+				t.Errorf("GET %s: %d", u, code)
+			}
 		}
-	}
-	if code, _ := do(t, client, "POST", srv.URL+"/admin/events/"+id+"/close", url.Values{"op": {"close"}}); code != 404 {
-		t.Errorf("close: %d", code)
-	}
+		if code, _ := do(t, client, "POST", srv.URL+"/admin/events/"+id+"/close", url.Values{"op": {"close"}}); code != 404 {
+			t.Errorf("close: %d", code)
+		}
+	})
 }

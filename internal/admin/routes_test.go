@@ -295,64 +295,65 @@ func TestRepresentativeScope(t *testing.T) {
 }
 
 func TestConsoleBadInput(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d)
-	ctx := context.Background()
-	c, _ := r.login(t, "boss@example.org", auth.Roles, nil)
-	base := r.srv.URL
-	app := r.addApplication(t, admin.StateProcessing, applicant("A", "B", "ab@example.org"))
-	member, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "M"}, "", 0)
-	cases := []struct {
-		path string
-		form url.Values
-		code int
-		msg  string
-	}{
-		{"/admin/applications/" + app + "/accept", url.Values{"number": {"abc"}}, 422, "whole number"},
-		{"/admin/applications/" + app + "/accept", url.Values{"number": {"-3"}}, 422, "whole number"},
-		{"/admin/applications/" + app + "/accept", url.Values{"number": {"1"}}, 409, "already taken"},
-		{"/admin/applications/" + app + "/accept", url.Values{"number": {"99999999999999999999"}}, 422, "whole number"},
-		{"/admin/applications/" + app + "/notes", url.Values{"note": {""}}, 422, "Fill this in"},
-		{"/admin/applications/" + app + "/notes", url.Values{"note": {"evil\u202Etxt"}}, 422, "direction of text"},
-		{"/admin/applications/" + app + "/notes", url.Values{"note": {strings.Repeat("x", 5001)}}, 422, "at most 5000 characters (now 5001)"},
-		{"/admin/applications/" + app + "/reject", nil, 303, ""},
-		{"/admin/applications/" + app + "/reject", nil, 409, "not possible"},
-		{"/admin/applications/nonexistent/verify", nil, 404, "no such record"},
-		{"/admin/applications/" + db.NewID() + "/verify", nil, 404, "no such record"},
-		{"/admin/members/new", url.Values{"first_name": {""}, "last_name": {""}}, 422, "needs a name"},
-		{"/admin/members/new", url.Values{"first_name": {"a\x00b"}}, 422, "control character"},
-		{"/admin/members/new", url.Values{"first_name": {"<script>alert(1)</script>"}, "email": {"not an email"}}, 422, "Not an email address"},
-		{"/admin/members/new", url.Values{"first_name": {strings.Repeat("é", 101)}}, 422, "Too long"},
-		{"/admin/members/" + member + "/edit", url.Values{"first_name": {"x\u202E"}}, 422, "direction of text"},
-		{"/admin/members/" + member + "/workplaces", url.Values{"workplace": {"'; DROP TABLE members; --"}}, 404, "no such record"},
-		{"/admin/workplaces", url.Values{"name": {""}}, 422, "Fill this in"},
-		{"/admin/export", url.Values{}, 422, "Nothing was chosen"},
-		{"/admin/export", url.Values{"column": {strings.Repeat("x", 70000)}}, 400, "could not be read"},
-	}
-	for _, tc := range cases {
-		code, body := do(t, c, "POST", base+tc.path, tc.form)
-		if code != tc.code || !strings.Contains(body, tc.msg) {
-			t.Errorf("POST %s %v: %d, want %d with %q\n%.400s", tc.path, tc.form, code, tc.code, tc.msg, body)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d)
+		ctx := context.Background()
+		c, _ := r.login(t, "boss@example.org", auth.Roles, nil)
+		base := r.srv.URL
+		app := r.addApplication(t, admin.StateProcessing, applicant("A", "B", "ab@example.org"))
+		member, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "M"}, "", 0)
+		cases := []struct {
+			path string
+			form url.Values
+			code int
+			msg  string
+		}{
+			{"/admin/applications/" + app + "/accept", url.Values{"number": {"abc"}}, 422, "whole number"},
+			{"/admin/applications/" + app + "/accept", url.Values{"number": {"-3"}}, 422, "whole number"},
+			{"/admin/applications/" + app + "/accept", url.Values{"number": {"1"}}, 409, "already taken"},
+			{"/admin/applications/" + app + "/accept", url.Values{"number": {"99999999999999999999"}}, 422, "whole number"},
+			{"/admin/applications/" + app + "/notes", url.Values{"note": {""}}, 422, "Fill this in"},
+			{"/admin/applications/" + app + "/notes", url.Values{"note": {"evil\u202Etxt"}}, 422, "direction of text"},
+			{"/admin/applications/" + app + "/notes", url.Values{"note": {strings.Repeat("x", 5001)}}, 422, "at most 5000 characters (now 5001)"},
+			{"/admin/applications/" + app + "/reject", nil, 303, ""},
+			{"/admin/applications/" + app + "/reject", nil, 409, "not possible"},
+			{"/admin/applications/nonexistent/verify", nil, 404, "no such record"},
+			{"/admin/applications/" + db.NewID() + "/verify", nil, 404, "no such record"},
+			{"/admin/members/new", url.Values{"first_name": {""}, "last_name": {""}}, 422, "needs a name"},
+			{"/admin/members/new", url.Values{"first_name": {"a\x00b"}}, 422, "control character"},
+			{"/admin/members/new", url.Values{"first_name": {"<script>alert(1)</script>"}, "email": {"not an email"}}, 422, "Not an email address"},
+			{"/admin/members/new", url.Values{"first_name": {strings.Repeat("é", 101)}}, 422, "Too long"},
+			{"/admin/members/" + member + "/edit", url.Values{"first_name": {"x\u202E"}}, 422, "direction of text"},
+			{"/admin/members/" + member + "/workplaces", url.Values{"workplace": {"'; DROP TABLE members; --"}}, 404, "no such record"},
+			{"/admin/workplaces", url.Values{"name": {""}}, 422, "Fill this in"},
+			{"/admin/export", url.Values{}, 422, "Nothing was chosen"},
+			{"/admin/export", url.Values{"column": {strings.Repeat("x", 70000)}}, 400, "could not be read"},
 		}
-		if strings.Contains(body, "<script>alert") {
-			t.Errorf("POST %s: script echoed", tc.path)
+		for _, tc := range cases {
+			code, body := do(t, c, "POST", base+tc.path, tc.form)
+			if code != tc.code || !strings.Contains(body, tc.msg) {
+				t.Errorf("POST %s %v: %d, want %d with %q\n%.400s", tc.path, tc.form, code, tc.code, tc.msg, body)
+			}
+			if strings.Contains(body, "<script>alert") {
+				t.Errorf("POST %s: script echoed", tc.path)
+			}
 		}
-	}
-	// A hostile name stored by hand is escaped when shown.
-	id, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "<script>alert(1)</script>"}, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code, body := do(t, c, "GET", base+"/admin/members/"+id, nil); code != 200 || strings.Contains(body, "<script>alert") {
-		t.Fatalf("member page: %d, script unescaped", code)
-	}
-	// Console answers are never cached nor indexed.
-	resp, err := c.Get(base + "/admin/members/" + id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(resp.Header.Get("X-Robots-Tag"), "noindex") || resp.Header.Get("Content-Security-Policy") == "" {
-		t.Fatalf("headers: %v", resp.Header)
-	}
+		// A hostile name stored by hand is escaped when shown.
+		id, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "<script>alert(1)</script>"}, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body := do(t, c, "GET", base+"/admin/members/"+id, nil); code != 200 || strings.Contains(body, "<script>alert") {
+			t.Fatalf("member page: %d, script unescaped", code)
+		}
+		// Console answers are never cached nor indexed.
+		resp, err := c.Get(base + "/admin/members/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("Cache-Control") != "no-store" || !strings.Contains(resp.Header.Get("X-Robots-Tag"), "noindex") || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("headers: %v", resp.Header)
+		}
+	})
 }

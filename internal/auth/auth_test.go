@@ -228,29 +228,30 @@ func TestLinkExpires(t *testing.T) {
 }
 
 func TestCreateAccountBadInput(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d, nil)
-	ctx := context.Background()
-	for _, e := range []string{"", "   ", "no-at-sign", "<script>alert(1)</script>@x.org", "a@b", "a@example.org\r\nBcc: x@y.z",
-		"ev\u202Eil@example.org", "'; DROP TABLE accounts; --@x.org", strings.Repeat("a", 300) + "@example.org", "a\x00@example.org"} {
-		if _, err := r.svc.CreateAccount(ctx, e, nil, nil); err != auth.ErrBadEmail {
-			t.Errorf("email %q: err = %v, want ErrBadEmail", e, err)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, nil)
+		ctx := context.Background()
+		for _, e := range []string{"", "   ", "no-at-sign", "<script>alert(1)</script>@x.org", "a@b", "a@example.org\r\nBcc: x@y.z",
+			"ev\u202Eil@example.org", "'; DROP TABLE accounts; --@x.org", strings.Repeat("a", 300) + "@example.org", "a\x00@example.org"} {
+			if _, err := r.svc.CreateAccount(ctx, e, nil, nil); err != auth.ErrBadEmail {
+				t.Errorf("email %q: err = %v, want ErrBadEmail", e, err)
+			}
 		}
-	}
-	if _, err := r.svc.CreateAccount(ctx, "a@example.org", []string{"god"}, nil); err == nil || !strings.Contains(err.Error(), "unknown role") {
-		t.Errorf("bad role: err = %v", err)
-	}
-	if _, err := r.svc.CreateAccount(ctx, "a@example.org", nil, []string{db.NewID()}); err == nil || !strings.Contains(err.Error(), "unknown workplace") {
-		t.Errorf("unknown workplace: err = %v", err)
-	}
-	if _, err := r.svc.CreateAccount(ctx, "a@example.org", nil, []string{"../../etc"}); err == nil {
-		t.Errorf("malformed workplace id accepted")
-	}
-	// Nothing half-made was left behind by the failures.
-	var n int
-	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("accounts = %d, %v", n, err)
-	}
+		if _, err := r.svc.CreateAccount(ctx, "a@example.org", []string{"god"}, nil); err == nil || !strings.Contains(err.Error(), "unknown role") {
+			t.Errorf("bad role: err = %v", err)
+		}
+		if _, err := r.svc.CreateAccount(ctx, "a@example.org", nil, []string{db.NewID()}); err == nil || !strings.Contains(err.Error(), "unknown workplace") {
+			t.Errorf("unknown workplace: err = %v", err)
+		}
+		if _, err := r.svc.CreateAccount(ctx, "a@example.org", nil, []string{"../../etc"}); err == nil {
+			t.Errorf("malformed workplace id accepted")
+		}
+		// Nothing half-made was left behind by the failures.
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("accounts = %d, %v", n, err)
+		}
+	})
 }
 
 func TestRepresentativePermissions(t *testing.T) {
@@ -418,89 +419,91 @@ func TestLoginOverHTTP(t *testing.T) {
 }
 
 func TestSecureCookieOverHTTPS(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d, func(dp *auth.Deps) { dp.BaseURL = "https://union.example" })
-	link, err := r.svc.CreateAccount(context.Background(), "a@example.org", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server(t, r)
-	resp, err := client(t).PostForm(srv.URL+"/auth/link", url.Values{"token": {tokenOf(t, link)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if ck := resp.Cookies(); len(ck) != 1 || !ck[0].Secure {
-		t.Fatalf("cookie not Secure behind https: %+v", ck)
-	}
-}
-
-func TestLoginBadInputAndRateLimit(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d, func(dp *auth.Deps) { dp.PerEmail = 3; dp.PerAddress = 6 })
-	ctx := context.Background()
-	if _, err := r.svc.CreateAccount(ctx, "a@example.org", nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv := server(t, r)
-	c := client(t)
-	for _, e := range []string{"", "<script>", "x\u202E@example.org", strings.Repeat("a", 2000)} {
-		resp, err := c.PostForm(srv.URL+"/auth/login", url.Values{"email": {e}})
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, func(dp *auth.Deps) { dp.BaseURL = "https://union.example" })
+		link, err := r.svc.CreateAccount(context.Background(), "a@example.org", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := body(t, resp)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "valid email") || strings.Contains(b, "<script>") {
-			t.Fatalf("email %.20q: %d %s", e, resp.StatusCode, b)
-		}
-	}
-	// An oversized body is refused without reading it all.
-	resp, err := c.Post(srv.URL+"/auth/login", "application/x-www-form-urlencoded", strings.NewReader("email="+strings.Repeat("a", 1<<20)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("oversized: %d", resp.StatusCode)
-	}
-	resp.Body.Close()
-	// The address already spent 5 of its 6; per email the limit is 3 and is
-	// the same for an unknown email, so it reveals nothing.
-	s := func(email, addr string) error { return r.svc.RequestLink(ctx, email, addr) }
-	for i := 0; i < 3; i++ {
-		if err := s("a@example.org", "10.0.0."+string(rune('1'+i))); err != nil {
-			t.Fatalf("attempt %d: %v", i, err)
-		}
-		if err := s("ghost@example.org", "10.0.1."+string(rune('1'+i))); err != nil {
-			t.Fatalf("ghost attempt %d: %v", i, err)
-		}
-	}
-	e1, e2 := s("a@example.org", "10.0.0.9"), s("ghost@example.org", "10.0.1.9")
-	if e1 == nil || e2 == nil || e1.Error() != e2.Error() {
-		t.Fatalf("per-email limit: %v / %v", e1, e2)
-	}
-	r.svc.Wait()
-	if n := len(r.box.all()); n != 3 {
-		t.Fatalf("emails sent = %d, want 3", n)
-	}
-	// Per address: 127.0.0.1 made 4 counted requests over HTTP (the
-	// unreadable oversized body never reached the limiter); two more are
-	// allowed, the next is refused with 429.
-	codes := []int{}
-	for i := 0; i < 3; i++ {
-		resp, err := c.PostForm(srv.URL+"/auth/login", url.Values{"email": {"other" + string(rune('a'+i)) + "@example.org"}})
+		srv := server(t, r)
+		resp, err := client(t).PostForm(srv.URL+"/auth/link", url.Values{"token": {tokenOf(t, link)}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		codes = append(codes, resp.StatusCode)
-	}
-	if codes[0] != 200 || codes[1] != 200 || codes[2] != http.StatusTooManyRequests {
-		t.Fatalf("per-address codes = %v", codes)
-	}
-	r.clk.Add(15 * time.Minute)
-	if err := s("a@example.org", "127.0.0.1"); err != nil {
-		t.Fatalf("after the window: %v", err)
-	}
+		if ck := resp.Cookies(); len(ck) != 1 || !ck[0].Secure {
+			t.Fatalf("cookie not Secure behind https: %+v", ck)
+		}
+	})
+}
+
+func TestLoginBadInputAndRateLimit(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, func(dp *auth.Deps) { dp.PerEmail = 3; dp.PerAddress = 6 })
+		ctx := context.Background()
+		if _, err := r.svc.CreateAccount(ctx, "a@example.org", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		srv := server(t, r)
+		c := client(t)
+		for _, e := range []string{"", "<script>", "x\u202E@example.org", strings.Repeat("a", 2000)} {
+			resp, err := c.PostForm(srv.URL+"/auth/login", url.Values{"email": {e}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := body(t, resp)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "valid email") || strings.Contains(b, "<script>") {
+				t.Fatalf("email %.20q: %d %s", e, resp.StatusCode, b)
+			}
+		}
+		// An oversized body is refused without reading it all.
+		resp, err := c.Post(srv.URL+"/auth/login", "application/x-www-form-urlencoded", strings.NewReader("email="+strings.Repeat("a", 1<<20)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("oversized: %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+		// The address already spent 5 of its 6; per email the limit is 3 and is
+		// the same for an unknown email, so it reveals nothing.
+		s := func(email, addr string) error { return r.svc.RequestLink(ctx, email, addr) }
+		for i := 0; i < 3; i++ {
+			if err := s("a@example.org", "10.0.0."+string(rune('1'+i))); err != nil {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+			if err := s("ghost@example.org", "10.0.1."+string(rune('1'+i))); err != nil {
+				t.Fatalf("ghost attempt %d: %v", i, err)
+			}
+		}
+		e1, e2 := s("a@example.org", "10.0.0.9"), s("ghost@example.org", "10.0.1.9")
+		if e1 == nil || e2 == nil || e1.Error() != e2.Error() {
+			t.Fatalf("per-email limit: %v / %v", e1, e2)
+		}
+		r.svc.Wait()
+		if n := len(r.box.all()); n != 3 {
+			t.Fatalf("emails sent = %d, want 3", n)
+		}
+		// Per address: 127.0.0.1 made 4 counted requests over HTTP (the
+		// unreadable oversized body never reached the limiter); two more are
+		// allowed, the next is refused with 429.
+		codes := []int{}
+		for i := 0; i < 3; i++ {
+			resp, err := c.PostForm(srv.URL+"/auth/login", url.Values{"email": {"other" + string(rune('a'+i)) + "@example.org"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			codes = append(codes, resp.StatusCode)
+		}
+		if codes[0] != 200 || codes[1] != 200 || codes[2] != http.StatusTooManyRequests {
+			t.Fatalf("per-address codes = %v", codes)
+		}
+		r.clk.Add(15 * time.Minute)
+		if err := s("a@example.org", "127.0.0.1"); err != nil {
+			t.Fatalf("after the window: %v", err)
+		}
+	})
 }
 
 // blockingOutbox holds every Enqueue until release is closed.

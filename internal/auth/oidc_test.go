@@ -243,16 +243,17 @@ func TestOIDCSignIn(t *testing.T) {
 }
 
 func TestOIDCIssuerDown(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d, func(dp *auth.Deps) {
-		dp.OIDC = &auth.OIDCConfig{Issuer: "http://127.0.0.1:1", ClientID: "x", ClientSecret: "y"}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, func(dp *auth.Deps) {
+			dp.OIDC = &auth.OIDCConfig{Issuer: "http://127.0.0.1:1", ClientID: "x", ClientSecret: "y"}
+		})
+		srv := server(t, r)
+		resp, err := client(t).Get(srv.URL + "/auth/oidc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := body(t, resp); resp.StatusCode != 503 || !strings.Contains(b, "cannot be reached") {
+			t.Fatalf("issuer down: %d", resp.StatusCode)
+		}
 	})
-	srv := server(t, r)
-	resp, err := client(t).Get(srv.URL + "/auth/oidc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := body(t, resp); resp.StatusCode != 503 || !strings.Contains(b, "cannot be reached") {
-		t.Fatalf("issuer down: %d", resp.StatusCode)
-	}
 }

@@ -93,55 +93,56 @@ func TestPasskeyInBrowser(t *testing.T) {
 // TestPasskeyEndpointsRefuseGarbage: the JSON endpoints answer bad input
 // with a clear 4xx and never a session.
 func TestPasskeyEndpointsRefuseGarbage(t *testing.T) {
-	d := dbtest.SQLite(t)
-	r := newRig(t, d, func(dp *auth.Deps) { dp.BaseURL = "http://localhost:8080" })
-	srv := server(t, r)
-	c := client(t)
-	for _, body := range []string{"", "{}", "not json", `{"id":"x","rawId":"x","type":"public-key","response":{}}`, strings.Repeat("[", 100000)} {
-		resp, err := c.Post(srv.URL+"/auth/passkey/login/finish", "application/json", strings.NewReader(body))
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, func(dp *auth.Deps) { dp.BaseURL = "http://localhost:8080" })
+		srv := server(t, r)
+		c := client(t)
+		for _, body := range []string{"", "{}", "not json", `{"id":"x","rawId":"x","type":"public-key","response":{}}`, strings.Repeat("[", 100000)} {
+			resp, err := c.Post(srv.URL+"/auth/passkey/login/finish", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := body2(t, resp)
+			if resp.StatusCode != 400 || len(resp.Cookies()) > 0 && resp.Cookies()[0].Name == auth.CookieName && resp.Cookies()[0].Value != "" {
+				t.Fatalf("finish without ceremony %.20q: %d %s", body, resp.StatusCode, b)
+			}
+		}
+		// With a real ceremony cookie but a garbage answer.
+		resp, err := c.Post(srv.URL+"/auth/passkey/login/begin", "application/json", strings.NewReader("{}"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := body2(t, resp)
-		if resp.StatusCode != 400 || len(resp.Cookies()) > 0 && resp.Cookies()[0].Name == auth.CookieName && resp.Cookies()[0].Value != "" {
-			t.Fatalf("finish without ceremony %.20q: %d %s", body, resp.StatusCode, b)
+		if b := body2(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "challenge") {
+			t.Fatalf("begin: %d %s", resp.StatusCode, b)
 		}
-	}
-	// With a real ceremony cookie but a garbage answer.
-	resp, err := c.Post(srv.URL+"/auth/passkey/login/begin", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := body2(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "challenge") {
-		t.Fatalf("begin: %d %s", resp.StatusCode, b)
-	}
-	resp, err = c.Post(srv.URL+"/auth/passkey/login/finish", "application/json", strings.NewReader(`{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := body2(t, resp); resp.StatusCode != 400 || !strings.Contains(b, "could not be verified") {
-		t.Fatalf("garbage assertion: %d %s", resp.StatusCode, b)
-	}
-	// Registration needs a session.
-	resp, err = c.Post(srv.URL+"/auth/passkey/register/begin", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("register without a session: %d", resp.StatusCode)
-	}
-	// No passkeys without a domain name.
-	r2 := newRig(t, d, func(dp *auth.Deps) { dp.BaseURL = "http://127.0.0.1:8080" })
-	srv2 := server(t, r2)
-	resp, err = c.Post(srv2.URL+"/auth/passkey/login/begin", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("passkeys offered on an IP address: %d", resp.StatusCode)
-	}
+		resp, err = c.Post(srv.URL+"/auth/passkey/login/finish", "application/json", strings.NewReader(`{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"authenticatorData":"AAAA","clientDataJSON":"AAAA","signature":"AAAA","userHandle":"AAAA"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := body2(t, resp); resp.StatusCode != 400 || !strings.Contains(b, "could not be verified") {
+			t.Fatalf("garbage assertion: %d %s", resp.StatusCode, b)
+		}
+		// Registration needs a session.
+		resp, err = c.Post(srv.URL+"/auth/passkey/register/begin", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("register without a session: %d", resp.StatusCode)
+		}
+		// No passkeys without a domain name.
+		r2 := newRig(t, d, func(dp *auth.Deps) { dp.BaseURL = "http://127.0.0.1:8080" })
+		srv2 := server(t, r2)
+		resp, err = c.Post(srv2.URL+"/auth/passkey/login/begin", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Fatalf("passkeys offered on an IP address: %d", resp.StatusCode)
+		}
+	})
 }
 
 func body2(t *testing.T, resp *http.Response) string { return body(t, resp) }

@@ -359,16 +359,17 @@ func TestValidateBadInput(t *testing.T) {
 		t.Fatalf("good message refused: %v", err)
 	}
 	// The Outbox refuses a bad message at enqueue, before anything is stored.
-	d := dbtest.SQLite(t)
-	r := newRig(t, d, keyring(t), &fakeClock{t: time.Now()}, &mail.FileSender{Dir: t.TempDir()})
-	m := sample()
-	m.To = "nobody"
-	if err := r.out.Enqueue(context.Background(), nil, m); err == nil {
-		t.Error("Outbox queued an invalid message")
-	}
-	if c, _ := r.q.Counts(t.Context()); len(c) != 0 {
-		t.Errorf("jobs stored for a refused message: %v", c)
-	}
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newRig(t, d, keyring(t), &fakeClock{t: time.Now()}, &mail.FileSender{Dir: t.TempDir()})
+		m := sample()
+		m.To = "nobody"
+		if err := r.out.Enqueue(context.Background(), nil, m); err == nil {
+			t.Error("Outbox queued an invalid message")
+		}
+		if c, _ := r.q.Counts(t.Context()); len(c) != 0 {
+			t.Errorf("jobs stored for a refused message: %v", c)
+		}
+	})
 }
 
 func TestSMTPConfigErrors(t *testing.T) {
