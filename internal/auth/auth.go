@@ -413,15 +413,15 @@ func (s *Service) workplacesOf(ctx context.Context, accountID string) ([]string,
 // account loads an enabled account by id.
 func (s *Service) account(ctx context.Context, id string) (*Account, error) {
 	var email []byte
-	var roles string
-	err := s.d.DB.QueryRow(ctx, `SELECT email, roles FROM accounts WHERE id = ? AND disabled_at IS NULL`, id).Scan(&email, &roles)
+	var roles, lang string
+	err := s.d.DB.QueryRow(ctx, `SELECT email, roles, lang FROM accounts WHERE id = ? AND disabled_at IS NULL`, id).Scan(&email, &roles, &lang)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoAccount
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load account: %w", err)
 	}
-	a := &Account{ID: id, Roles: splitRoles(roles)}
+	a := &Account{ID: id, Roles: splitRoles(roles), Lang: lang}
 	if a.Email, err = s.d.Keys.OpenString(email, aadEmail(id)); err != nil {
 		return nil, fmt.Errorf("open account email %s: %w", id, err)
 	}

@@ -57,18 +57,12 @@ func LangFrom(ctx context.Context) string {
 }
 
 // Lang is the language of a request: the account's saved choice when a is
-// signed in and has one, else Accept-Language, else English. A database
-// error is logged and falls back to the header: a page in the wrong
-// language is better than no page.
+// signed in and has one, else Accept-Language, else English. The choice
+// comes with the account the session loaded (Account.Lang), so it costs no
+// query of its own.
 func (s *Service) Lang(r *http.Request, a *Account) string {
-	if a != nil {
-		l, err := s.AccountLang(r.Context(), a.ID)
-		if err != nil && !errors.Is(err, ErrNoAccount) && !errors.Is(err, context.Canceled) {
-			s.log.Warn("read account language", "err", err)
-		}
-		if ValidLang(l) {
-			return l
-		}
+	if a != nil && ValidLang(a.Lang) {
+		return a.Lang
 	}
 	return NegotiateLang(r)
 }

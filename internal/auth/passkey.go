@@ -330,9 +330,7 @@ func (s *Service) accountPage(w http.ResponseWriter, r *http.Request, status int
 	a := FromContext(r.Context())
 	v := s.page(r)
 	pks, err := s.passkeys(r.Context(), a.ID)
-	if err == nil {
-		v.SavedLang, err = s.AccountLang(r.Context(), a.ID)
-	}
+	v.SavedLang = a.Lang
 	if err != nil {
 		s.log.Error("account page", "err", err)
 		http.Error(w, v.T("account.unavailable"), http.StatusServiceUnavailable)

@@ -52,6 +52,9 @@ type Account struct {
 	Roles []string
 	// Workplaces are the ids of the workplaces this account represents.
 	Workplaces []string
+	// Lang is the console language the account chose, "" to follow the
+	// browser (see Service.Lang).
+	Lang string
 	// sessionHash identifies the current session, for signing out.
 	sessionHash []byte
 }
