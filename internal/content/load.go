@@ -1128,10 +1128,10 @@ func (l *loader) render(srcs []*pageSrc) {
 func (l *loader) renderPage(ps *pageSrc) {
 	p := ps.page
 	if p.Plain {
-		p.Body = template.HTML(plainHTML(ps.body))
+		p.body = template.HTML(plainHTML(ps.body))
 	} else if len(bytes.TrimSpace(ps.body)) > 0 {
 		h, links := l.renderMarkdownField(ps, ps.body, ps.bodyLine, nil)
-		p.Body = template.HTML(h)
+		p.body = template.HTML(h)
 		p.links = append(p.links, links...)
 	}
 	if strings.TrimSpace(ps.desc) != "" {
@@ -1147,8 +1147,9 @@ func (l *loader) renderPage(ps *pageSrc) {
 		p.links = append(p.links, links...)
 	}
 	if p.DescriptionText == "" {
-		p.DescriptionText = summarise(plainTextMax(string(p.Body), 1000), 200)
+		p.DescriptionText = summarise(plainTextMax(string(p.body), 1000), 200)
 	}
+	p.compressBody()
 	ps.body = nil // free the source: pages are immutable once rendered
 }
 
