@@ -11,6 +11,7 @@ import (
 
 	"unionhall/internal/auth"
 	"unionhall/internal/events"
+	"unionhall/internal/members"
 	"unionhall/internal/web/catalogtest"
 )
 
@@ -108,8 +109,8 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 
 	families := map[string][]string{
 		"state.": States, "states.": States,
-		"cat.":        {CatNew, CatCurrent, CatPast, CatAll},
-		"cats.":       {CatNew, CatCurrent, CatPast, CatAll},
+		"cat.":        {members.CatNew, members.CatCurrent, members.CatPast, members.CatAll},
+		"cats.":       {members.CatNew, members.CatCurrent, members.CatPast, members.CatAll},
 		"reg.":        {events.StatusConfirmed, events.StatusWaiting, events.StatusCancelled},
 		"audience.":   messageAudiences,
 		"role.":       auth.Roles,

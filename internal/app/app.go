@@ -30,6 +30,7 @@ import (
 	"unionhall/internal/examplesite"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
@@ -50,7 +51,9 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
-	mux    *http.ServeMux
+	// Members is the member registry the console and the portal share.
+	Members *members.Registry
+	mux     *http.ServeMux
 	// handler is mux inside the middleware stack, built from the settings.
 	handler http.Handler
 	closer  []func() error
@@ -123,14 +126,20 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// Login links are made after their request is answered; let the ones
 	// under way finish before the database closes.
 	a.closer = append(a.closer, func() error { a.Auth.Wait(); return nil })
+	// The member registry (internal/members): the console, and the
+	// portal and later features, share this one. Erasing a member erases
+	// the applications they signed in the same transaction.
+	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
+		Members:  a.Members,
 		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
 	// Workplaces stored in plain text before migration 00042 are sealed
 	// before anything is served (a no-op once done).
-	if _, err := a.Admin.SealLegacyWorkplaces(ctx); err != nil {
+	if _, err := a.Members.SealLegacyWorkplaces(ctx); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("seal workplaces: %w", err)
 	}
@@ -303,7 +312,7 @@ func (a *App) Start(ctx context.Context) {
 	}
 	go a.Queue.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
-	go a.Admin.WarmSearch(ctx)
+	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
 }
 
