@@ -153,9 +153,9 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 // found as the string literals passed to audit(…) and as Action: "…" in
 // Entry literals.
 func TestAuditActionsListed(t *testing.T) {
-	codeRE := regexp.MustCompile(`(?:Action: |c\.audit\([^,]+, [^,]+, [^,]+, |action (?::)?= |memberUpdate\([^,]+, [^,]+, [^,]+, )"([a-z.-]+)"`)
+	codeRE := regexp.MustCompile(`(?:Action: |(?:c|reg)\.audit\([^,]+, [^,]+, [^,]+, |action (?::)?= |memberUpdate\([^,]+, [^,]+, [^,]+, )"([a-z.-]+)"`)
 	var files []string
-	for _, dir := range []string{".", "../auth"} {
+	for _, dir := range []string{".", "../auth", "../members"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, matches...)
 	}
