@@ -23,6 +23,7 @@ import (
 
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
+	"unionhall/internal/changes"
 	"unionhall/internal/config"
 	"unionhall/internal/content"
 	"unionhall/internal/db"
@@ -50,7 +51,10 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
-	mux    *http.ServeMux
+	// Changes tells the other processes on the database what changed, so
+	// their caches follow (cluster.go).
+	Changes *changes.Bus
+	mux     *http.ServeMux
 	// handler is mux inside the middleware stack, built from the settings.
 	handler http.Handler
 	closer  []func() error
@@ -109,8 +113,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		RateLimit: cfg.Events.RegistrationsPerHour,
 		Retention: time.Duration(cfg.Events.EraseAfterDays) * 24 * time.Hour,
 		// Closing or reopening registration early changes the cached
-		// event pages' "Register" button: drop them at once.
-		PublicChanged: a.Site.DropCache,
+		// event pages' "Register" button: drop them at once, in every
+		// process on the database (cluster.go).
+		PublicChanged: a.Changes.Publisher(changes.TopicSite),
 	})
 	a.Events.Register(a.mux)
 
@@ -118,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC),
 		// The same client address as the other limits: behind a trusted
 		// proxy, the visitor rather than the proxy.
-		ClientAddr: web.ClientKey})
+		ClientAddr: web.ClientKey, AccountsChanged: a.Changes.Publisher(changes.TopicAccounts)})
 	a.Auth.Register(a.mux)
 	// Login links are made after their request is answered; let the ones
 	// under way finish before the database closes.
@@ -128,6 +133,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
+	a.subscribeCaches()
 	// Workplaces stored in plain text before migration 00042 are sealed
 	// before anything is served (a no-op once done).
 	if _, err := a.Admin.SealLegacyWorkplaces(ctx); err != nil {
@@ -175,6 +181,7 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 		a.log.Warn("created a new sealing key: back it up, without it the personal data cannot be read", "file", filepath.Join(a.cfg.DataDir, "seal.key"))
 	}
 	a.Keys = keys
+	a.Changes = changes.New(d, a.log)
 	// As many workers as cores: jobs (PDFs above all) are CPU work, and
 	// more workers than cores only take CPU from the requests being
 	// answered (measured: the join API's p99 under load halves).
@@ -302,6 +309,7 @@ func (a *App) Start(ctx context.Context) {
 		go a.refreshExample(ctx)
 	}
 	go a.Queue.Run(ctx)
+	go a.Changes.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
 	go a.Admin.WarmSearch(ctx)
 	go a.housekeeping(ctx)
