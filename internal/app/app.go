@@ -29,9 +29,11 @@ import (
 	"unionhall/internal/db"
 	"unionhall/internal/events"
 	"unionhall/internal/examplesite"
+	"unionhall/internal/health"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
 	"unionhall/internal/membership"
+	promstats "unionhall/internal/metrics" // runtime/metrics has the name
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -54,6 +56,9 @@ type App struct {
 	// Changes tells the other processes on the database what changed, so
 	// their caches follow (cluster.go).
 	Changes *changes.Bus
+	// Metrics is nil unless metrics_addr is set (monitor.go).
+	Metrics *promstats.Metrics
+	health  *health.Checker
 	mux     *http.ServeMux
 	// handler is mux inside the middleware stack, built from the settings.
 	handler http.Handler
@@ -79,6 +84,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		now = time.Now
 	}
 	a := &App{cfg: cfg, log: logger, now: now, mux: http.NewServeMux()}
+	if cfg.MetricsAddr != "" {
+		a.Metrics = promstats.New()
+	}
 
 	s, err := LoadSite(cfg.SiteDir, now())
 	if err != nil {
@@ -154,13 +162,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
 	if err == nil {
-		a.handler, err = web.NewStack(a.mux, web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
+		a.handler, err = web.NewStack(a.countRequests(a.mux), web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
 			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}}})
 	}
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.handler = a.withHealth(a.handler)
 	return a, nil
 }
 
@@ -193,7 +202,8 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	a.Outbox = mail.NewOutbox(a.Queue, keys, sender)
+	a.Outbox = mail.NewOutbox(a.Queue, keys, a.countEmails(sender))
+	a.watch()
 	return nil
 }
 
@@ -364,8 +374,16 @@ func (a *App) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.log.Info("unionhall listening", "url", "http://"+ln.Addr().String()+"/")
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.Metrics != nil {
+		stop, err := a.serveMetrics(errc)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -235,3 +235,7 @@ func (b *Bus) listen(ctx context.Context) (held bool, err error) {
 		b.deliver(topic)
 	}
 }
+
+// Listening reports whether the bus is connected and listening for other
+// processes' notices (always false on SQLite, which needs none).
+func (b *Bus) Listening() bool { return b.pid.Load() != 0 }
