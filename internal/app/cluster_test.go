@@ -41,7 +41,7 @@ func TestTwoProcesses(t *testing.T) {
 	dbURL := dbtest.NewPostgresDatabase(t)
 	bin := buildBinary(t)
 	smtp := mailtest.Start(t)
-	siteDir := eventSite(t)
+	siteDir := meetingSite(t)
 	key := make([]byte, seal.KeySize)
 	rand.Read(key)
 	env := []string{

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,17 +16,6 @@ import (
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 )
-
-// eventSite writes a one-language site with one event that has built-in
-// registration, and returns its folder.
-func eventSite(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "content/events"), 0o755)
-	os.WriteFile(filepath.Join(dir, "config.toml"), []byte("title = \"Union\"\n[languages.en]\nweight = 1\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "content/events/meeting.en.md"), []byte("---\ntitle: Meeting\nid: meeting\nstartDate: 2030-01-10T18:00:00Z\ndate: 2030-01-10T20:00:00Z\nregistration: internal\ncapacity: 10\n---\nCome.\n"), 0o644)
-	return dir
-}
 
 // TestMonitoring: with metrics on, requests full of personal data —
 // an email and a name in a registration, a member id and a login token in
@@ -40,7 +27,7 @@ func TestMonitoring(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.DataDir = t.TempDir()
-			cfg.SiteDir = eventSite(t)
+			cfg.SiteDir = meetingSite(t)
 			cfg.MetricsAddr = "127.0.0.1:0"
 			if engine == "postgres" {
 				cfg.DatabaseURL = dbtest.NewPostgresDatabase(t)
