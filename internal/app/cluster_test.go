@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -52,7 +51,9 @@ func TestTwoProcesses(t *testing.T) {
 		"UNIONHALL_SMTP_PORT=" + strconv.Itoa(smtp.Port()),
 		"UNIONHALL_SMTP_TLS=none",
 		"UNIONHALL_SMTP_FROM=Union <noreply@union.example>",
-		"UNIONHALL_LOG_LEVEL=warn",
+		// Info: the "listening" lines say which ports the children took.
+		"UNIONHALL_LOG_LEVEL=info",
+		"UNIONHALL_ACCESS_LOG=false",
 	}
 
 	// Both at once (Start does not wait for the child): the second must
@@ -254,23 +255,13 @@ type process struct {
 	done      chan error
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func (p *process) start(t *testing.T) {
 	t.Helper()
-	addr, maddr := freeAddr(t), freeAddr(t)
-	p.url, p.metrics = "http://"+addr, "http://"+maddr+"/metrics"
+	// Port 0: the kernel picks free ports, the log names them (no race
+	// with other tests for a port found free a moment earlier).
 	p.cmd = exec.Command(p.bin, "serve")
 	p.cmd.Env = append(append(os.Environ(), p.env...),
-		"UNIONHALL_ADDR="+addr, "UNIONHALL_METRICS_ADDR="+maddr, "UNIONHALL_DATA="+t.TempDir())
+		"UNIONHALL_ADDR=127.0.0.1:0", "UNIONHALL_METRICS_ADDR=127.0.0.1:0", "UNIONHALL_DATA="+t.TempDir())
 	p.cmd.Stdout, p.cmd.Stderr = &p.log, &p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", p.name, err)
@@ -292,8 +283,11 @@ func (p *process) client() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// waitReady polls /readyz until every check passes (on PostgreSQL that
-// includes the change listener).
+var listeningRE = regexp.MustCompile(`msg="(unionhall|metrics) listening" url=(http://127\.0\.0\.1:\d+)/`)
+
+// waitReady learns the process's addresses from its log, then polls
+// /readyz until every check passes (on PostgreSQL that includes the change
+// listener).
 func (p *process) waitReady(t *testing.T) {
 	t.Helper()
 	poll(t, p.name+" to be ready", func() bool {
@@ -301,6 +295,18 @@ func (p *process) waitReady(t *testing.T) {
 		case err := <-p.done:
 			t.Fatalf("%s exited: %v\n%s", p.name, err, p.log.String())
 		default:
+		}
+		if p.url == "" || p.metrics == "" {
+			for _, m := range listeningRE.FindAllStringSubmatch(p.log.String(), -1) {
+				if m[1] == "unionhall" {
+					p.url = m[2]
+				} else {
+					p.metrics = m[2] + "/metrics"
+				}
+			}
+			if p.url == "" || p.metrics == "" {
+				return false
+			}
 		}
 		res, err := p.client().Get(p.url + "/readyz")
 		if err != nil {

@@ -282,7 +282,7 @@ func (c *Config) Validate() error {
 		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || !hostName(host) {
 			return fmt.Errorf("metrics_addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
 		}
-		if c.MetricsAddr == c.Addr {
+		if c.MetricsAddr == c.Addr && port != "0" { // port 0: any free port, twice
 			return fmt.Errorf("metrics_addr %q: must differ from addr, metrics are not for the public", c.MetricsAddr)
 		}
 	}

@@ -116,7 +116,10 @@ func (c *Checker) Ready(ctx context.Context, skip map[string]bool) (bool, string
 	}
 	dbUp := true
 	if !skip[CheckDatabase] {
-		err := c.d.DB.Writer().PingContext(ctx)
+		// The read pool: on SQLite the writer is a single connection that a
+		// burst of writes keeps busy, and readiness must not queue behind
+		// them (on PostgreSQL both are the same pool).
+		err := c.d.DB.Reader().PingContext(ctx)
 		if err != nil {
 			dbUp = false
 			err = fmt.Errorf("the database does not answer")
