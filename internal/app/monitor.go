@@ -111,6 +111,10 @@ func (a *App) serveMetrics(errc chan<- error) (stop func(), err error) {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.log.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && !tcp.IP.IsPrivate() {
+		a.log.Warn("metrics are reachable from other networks: bind metrics_addr to loopback or a private address, or firewall it",
+			"addr", ln.Addr().String())
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 			errc <- fmt.Errorf("metrics: %w", err)

@@ -175,3 +175,40 @@ func TestTopicsAreNames(t *testing.T) {
 	}()
 	b.Subscribe("A B", func() {})
 }
+
+// BenchmarkNotifyAcrossProcesses measures how long a change takes from
+// Publish in one process to the subscriber in another (PostgreSQL).
+func BenchmarkNotifyAcrossProcesses(b *testing.B) {
+	d := dbtest.Postgres(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d2, err := db.Open(ctx, db.Options{URL: d.Options().URL, Logger: dbtest.Logger(), SkipMigrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d2.Close()
+	pub, sub := New(d, dbtest.Logger()), New(d2, dbtest.Logger())
+	got := make(chan struct{}, 1)
+	sub.Subscribe(TopicSite, func() {
+		select {
+		case got <- struct{}{}:
+		default:
+		}
+	})
+	go sub.Run(ctx)
+	deadline := time.Now().Add(20 * time.Second)
+	for !sub.Listening() {
+		if time.Now().After(deadline) {
+			b.Fatal("not listening")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	<-got // the first-connection flush
+	b.ResetTimer()
+	for b.Loop() {
+		if err := pub.Publish(ctx, TopicSite); err != nil {
+			b.Fatal(err)
+		}
+		<-got
+	}
+}
