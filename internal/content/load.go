@@ -911,7 +911,7 @@ func (l *loader) assemble(srcs []*pageSrc) {
 	}
 	for _, p := range pages {
 		for _, a := range p.Aliases {
-			u := a
+			u := urlWithoutSpace(a)
 			if strings.HasPrefix(u, "/") {
 				u = cleanURL(u)
 			} else {
@@ -978,6 +978,11 @@ func (l *loader) assignURL(ps *pageSrc) {
 			l.site.Problems = append(l.site.Problems, Problem{File: p.File, Line: 1, Severity: SevError,
 				Message: fmt.Sprintf("url %q must be a path, not a link to another site; ignored", u)})
 		} else {
+			if clean := urlWithoutSpace(u); clean != u {
+				l.site.Problems = append(l.site.Problems, Problem{File: p.File, Line: 1, Severity: SevError,
+					Message: fmt.Sprintf("url %q holds spaces, line breaks or control characters; served at %q", u, clean)})
+				u = clean
+			}
 			p.URL = langURL(p.Lang, u)
 			return
 		}
