@@ -172,7 +172,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
 	if err == nil {
 		a.handler, err = web.NewStack(a.countRequests(a.mux), web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
-			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}}})
+			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
+			// Cached public pages skip the router and the middleware
+			// (issue 8; site.Server.ServeCached says why that is safe).
+			Fast: a.Site.ServeCached})
 	}
 	if err != nil {
 		a.Close()
