@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"unionhall/internal/config"
 	"unionhall/internal/membership"
@@ -29,7 +30,11 @@ func TestFastPathAnswersAsTheFullStack(t *testing.T) {
 			cfg.DataDir = t.TempDir()
 			cfg.PublicURL = publicURL
 			cfg.Join.AllowedOrigins = []string{"https://other.example"}
-			a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+			// One instant for the whole test: the join form carries the
+			// second it was served (its spam stamp), and two renders a
+			// second apart would differ for that reason alone.
+			at := time.Now()
+			a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Now: func() time.Time { return at }})
 			if err != nil {
 				t.Fatal(err)
 			}
