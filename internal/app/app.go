@@ -24,6 +24,7 @@ import (
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/config"
+	"unionhall/internal/console"
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/events"
@@ -132,8 +133,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
-		Members:  a.Members,
-		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
+		Members: a.Members,
+		// Each feature's console pages, navigation and permissions, from
+		// its own folder (internal/console): the events pages.
+		Sections: []console.Section{a.Events.ConsoleSection()},
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
