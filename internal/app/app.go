@@ -23,16 +23,19 @@ import (
 
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
+	"unionhall/internal/changes"
 	"unionhall/internal/config"
 	"unionhall/internal/console"
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/events"
 	"unionhall/internal/examplesite"
+	"unionhall/internal/health"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
+	promstats "unionhall/internal/metrics" // runtime/metrics has the name
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -54,6 +57,12 @@ type App struct {
 	Admin  *admin.Console
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
+	// Changes tells the other processes on the database what changed, so
+	// their caches follow (cluster.go).
+	Changes *changes.Bus
+	// Metrics is nil unless metrics_addr is set (monitor.go).
+	Metrics *promstats.Metrics
+	health  *health.Checker
 	mux     *http.ServeMux
 	// handler is mux inside the middleware stack, built from the settings.
 	handler http.Handler
@@ -79,6 +88,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		now = time.Now
 	}
 	a := &App{cfg: cfg, log: logger, now: now, mux: http.NewServeMux()}
+	if cfg.MetricsAddr != "" {
+		a.Metrics = promstats.New()
+	}
 
 	s, err := LoadSite(cfg.SiteDir, now())
 	if err != nil {
@@ -113,8 +125,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		RateLimit: cfg.Events.RegistrationsPerHour,
 		Retention: time.Duration(cfg.Events.EraseAfterDays) * 24 * time.Hour,
 		// Closing or reopening registration early changes the cached
-		// event pages' "Register" button: drop them at once.
-		PublicChanged: a.Site.DropCache,
+		// event pages' "Register" button: drop them at once, in every
+		// process on the database (cluster.go).
+		PublicChanged: a.Changes.Publisher(changes.TopicSite),
 	})
 	a.Events.Register(a.mux)
 
@@ -122,7 +135,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC),
 		// The same client address as the other limits: behind a trusted
 		// proxy, the visitor rather than the proxy.
-		ClientAddr: web.ClientKey})
+		ClientAddr: web.ClientKey, AccountsChanged: a.Changes.Publisher(changes.TopicAccounts)})
 	a.Auth.Register(a.mux)
 	// Login links are made after their request is answered; let the ones
 	// under way finish before the database closes.
@@ -140,6 +153,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
+	a.subscribeCaches()
 	// Workplaces stored in plain text before migration 00042 are sealed
 	// before anything is served (a no-op once done).
 	if _, err := a.Members.SealLegacyWorkplaces(ctx); err != nil {
@@ -160,13 +174,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
 	if err == nil {
-		a.handler, err = web.NewStack(a.mux, web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
-			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}}})
+		a.handler, err = web.NewStack(a.countRequests(a.mux), web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
+			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
+			// Cached public pages skip the router and the middleware
+			// (issue 8; site.Server.ServeCached says why that is safe).
+			Fast: a.Site.ServeCached})
 	}
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.handler = a.withHealth(a.handler)
 	return a, nil
 }
 
@@ -187,6 +205,7 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 		a.log.Warn("created a new sealing key: back it up, without it the personal data cannot be read", "file", filepath.Join(a.cfg.DataDir, "seal.key"))
 	}
 	a.Keys = keys
+	a.Changes = changes.New(d, a.log)
 	// As many workers as cores: jobs (PDFs above all) are CPU work, and
 	// more workers than cores only take CPU from the requests being
 	// answered (measured: the join API's p99 under load halves).
@@ -198,7 +217,8 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	a.Outbox = mail.NewOutbox(a.Queue, keys, sender)
+	a.Outbox = mail.NewOutbox(a.Queue, keys, a.countEmails(sender))
+	a.watch()
 	return nil
 }
 
@@ -314,6 +334,7 @@ func (a *App) Start(ctx context.Context) {
 		go a.refreshExample(ctx)
 	}
 	go a.Queue.Run(ctx)
+	go a.Changes.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
@@ -368,8 +389,16 @@ func (a *App) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.log.Info("unionhall listening", "url", "http://"+ln.Addr().String()+"/")
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.Metrics != nil {
+		stop, err := a.serveMetrics(errc)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	select {
 	case err := <-errc:
 		return err
