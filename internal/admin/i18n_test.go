@@ -18,6 +18,18 @@ import (
 // wantForms are the plural forms each language needs for whole numbers
 // (English one/other; Czech one/few/other), as the console's own
 // pluralForm picks them.
+// pluralUses are the keys the counts ({{tn "key" n}}) need in lang: one
+// per plural form.
+func pluralUses(counts []catalogtest.Use, lang string) []catalogtest.Use {
+	var forms []catalogtest.Use
+	for _, u := range counts {
+		for _, f := range wantForms(lang) {
+			forms = append(forms, catalogtest.Use{Where: u.Where + " (plural)", Key: u.Key + "." + f})
+		}
+	}
+	return forms
+}
+
 func wantForms(lang string) []string {
 	seen := map[string]bool{}
 	for n := range 1000 {
@@ -98,13 +110,7 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 		t.Fatalf("only %d translation calls found: has the call pattern changed?", n)
 	}
 	for _, lang := range auth.Languages {
-		var forms []catalogtest.Use
-		for _, u := range counts {
-			for _, f := range wantForms(lang) {
-				forms = append(forms, catalogtest.Use{Where: u.Where + " (plural)", Key: u.Key + "." + f})
-			}
-		}
-		catalogtest.Known(t, messages, []string{lang}, forms...)
+		catalogtest.Known(t, messages, []string{lang}, pluralUses(counts, lang)...)
 	}
 
 	families := map[string][]string{

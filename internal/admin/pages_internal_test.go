@@ -87,13 +87,7 @@ func TestSectionTextsKnown(t *testing.T) {
 	// Counts ({{tn "key" n}}) need each plural form of each language.
 	counts := catalogtest.Used(t, ev.Templates, "*.html", tmplCountRE)
 	for _, lang := range auth.Languages {
-		var forms []catalogtest.Use
-		for _, u := range counts {
-			for _, f := range wantForms(lang) {
-				forms = append(forms, catalogtest.Use{Where: u.Where + " (plural)", Key: u.Key + "." + f})
-			}
-		}
-		catalogtest.Known(t, cat, []string{lang}, forms...)
+		catalogtest.Known(t, cat, []string{lang}, pluralUses(counts, lang)...)
 	}
 	catalogtest.Complete(t, events.ConsoleTexts(), auth.Languages, wantForms)
 }
