@@ -248,6 +248,7 @@ func (a *App) routeContentTypes(public http.Handler) http.Handler {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost {
 			s := a.Site.Site()
 			if p := s.PageByURL(r.URL.Path); p != nil && p.Type == "register" && p.Kind == content.KindSection && p.Visible(a.now()) {
+				r.Pattern = JoinFormPattern // for the metrics, never the page's URL
 				a.Join.ServeForm(w, r, p.Lang, p)
 				return
 			}
