@@ -83,10 +83,11 @@ func FuzzFrontMatterRoundTrip(f *testing.F) {
 		m := map[string]any{"title": title, "description": desc}
 		var src []byte
 		var name string
+		var lib map[string]any // what the library reads from its own output
 		switch format % 3 {
 		case 0:
 			y, err := yaml.Marshal(m)
-			if err != nil {
+			if err != nil || yaml.Unmarshal(y, &lib) != nil {
 				return
 			}
 			src, name = append(append([]byte("---\n"), y...), "---\nbody\n"...), "yaml"
@@ -95,13 +96,22 @@ func FuzzFrontMatterRoundTrip(f *testing.F) {
 			if err := toml.NewEncoder(&b).Encode(m); err != nil {
 				return // TOML cannot hold some control characters
 			}
+			if _, err := toml.Decode(b.String(), &lib); err != nil {
+				return
+			}
 			src, name = append(append([]byte("+++\n"), b.Bytes()...), "+++\nbody\n"...), "toml"
 		default:
 			j, err := json.Marshal(m)
-			if err != nil {
+			if err != nil || json.Unmarshal(j, &lib) != nil {
 				t.Fatal(err)
 			}
 			src, name = append(j, "\nbody\n"...), "json"
+		}
+		// yaml.v3 writes "\n" alone as a block scalar it reads back as ""
+		// (found by this target; kept as yaml-encoder-lone-newline). Such
+		// encoder quirks are not ours: compare with the library's reading.
+		if str(lib["title"]) != title || str(lib["description"]) != desc {
+			title, desc = str(lib["title"]), str(lib["description"])
 		}
 		fm, err := splitFrontMatter(normaliseSource(src))
 		if err != nil {
@@ -113,10 +123,10 @@ func FuzzFrontMatterRoundTrip(f *testing.F) {
 		}
 		// CR is normalised to LF in every content file, by design.
 		fix := func(s string) string { return string(normaliseSource([]byte(s))) }
-		if fix(str(got["title"])) != fix(title) && !(name == "yaml" && title == "" && got["title"] == nil) {
+		if fix(str(got["title"])) != fix(title) {
 			t.Fatalf("%s title %q came back as %q\n%s", name, title, got["title"], src)
 		}
-		if fix(str(got["description"])) != fix(desc) && !(name == "yaml" && desc == "" && got["description"] == nil) {
+		if fix(str(got["description"])) != fix(desc) {
 			t.Fatalf("%s description %q came back as %q", name, desc, got["description"])
 		}
 		if strings.TrimSpace(string(fm.body)) != "body" {
@@ -251,11 +261,13 @@ func FuzzLoadPage(f *testing.F) {
 			if p.Body != pb[i].Body || p.Description != pb[i].Description || p.Title != pb[i].Title || p.URL != pb[i].URL {
 				t.Fatalf("two loads differ for %s", p.File)
 			}
-			for _, s := range []string{string(p.Body), string(p.Description), string(p.SubDescription), p.Title, p.DescriptionText, p.URL} {
+			// Title and DescriptionText are text the templates escape; only
+			// the HTML fields (the first three) must be free of active markup.
+			for i, s := range []string{string(p.Body), string(p.Description), string(p.SubDescription), p.Title, p.DescriptionText, p.URL} {
 				total += len(s)
 				l := strings.ToLower(s)
 				for _, bad := range []string{"<script", "<iframe", "<style", "href=\"javascript:", "src=\"javascript:", "href=\"data:", " onerror=", " onload="} {
-					if strings.Contains(l, bad) {
+					if i < 3 && strings.Contains(l, bad) {
 						t.Fatalf("%s holds %q:\n%s", p.File, bad, s)
 					}
 				}
