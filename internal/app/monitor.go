@@ -59,6 +59,17 @@ func (a *App) countRequests(mux *http.ServeMux) http.Handler {
 	return a.Metrics.Middleware(mux)
 }
 
+// fastPath is the site's cache in front of the stack (web.StackOptions.Fast),
+// except with metrics on: they are counted around the mux, where the route
+// pattern is known, and must see every request, so then cached pages take
+// the full path like the others.
+func (a *App) fastPath() func(http.ResponseWriter, *http.Request) bool {
+	if a.Metrics != nil {
+		return nil
+	}
+	return a.Site.ServeCached
+}
+
 // withHealth answers the health paths before the access log and the other
 // middleware: monitoring polls them every few seconds, and a log of their
 // calls would drown the rest.

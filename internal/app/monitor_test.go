@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,8 +74,13 @@ func TestMonitoring(t *testing.T) {
 				token    = "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1"
 				invented = "no-such-page-kjh3k4j5h"
 			)
-			if code := do("GET", "/en/events/meeting/", nil); code != 200 {
-				t.Fatalf("event page: %d", code)
+			// Three times: the second and third come from the page cache,
+			// which must not skip the count (the fast path is off with
+			// metrics on).
+			for range 3 {
+				if code := do("GET", "/en/events/meeting/", nil); code != 200 {
+					t.Fatalf("event page: %d", code)
+				}
 			}
 			form := url.Values{"name": {name}, "email": {email}, "lang": {"en"}, "consent": {"yes"}}
 			if code := do("POST", "/en/events/meeting/register/", form); code >= 400 {
@@ -115,6 +121,11 @@ func TestMonitoring(t *testing.T) {
 				if strings.Contains(scrape, secret) {
 					t.Errorf("the scrape holds %q", secret)
 				}
+			}
+			if m := regexp.MustCompile(`unionhall_http_requests_total\{code="200",method="GET",route="/"\} (\d+)`).FindStringSubmatch(scrape); m == nil {
+				t.Error("no count of GET / answers")
+			} else if n, _ := strconv.Atoi(m[1]); n < 3 {
+				t.Errorf("%d GET / answers counted, want at least the 3 event page views", n)
 			}
 			for _, want := range []string{
 				`unionhall_http_requests_total{code="200",method="GET",route="/"}`,
