@@ -17,6 +17,10 @@ import (
 // Prometheus metrics on metrics_addr when set (internal/metrics). See
 // docs/operations.md, "What to monitor".
 
+// JoinFormPattern is the route the metrics count the site's join form
+// under (its URL comes from the content, e.g. /cs/prihlaska/).
+const JoinFormPattern = "/{join-form}/"
+
 // watch prepares the health checks and, when metrics are on, the figures
 // read at scrape time. openStorage calls it once the database, the queue
 // and the change bus exist.

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,6 +31,9 @@ func TestMonitoring(t *testing.T) {
 			cfg := config.Default()
 			cfg.DataDir = t.TempDir()
 			cfg.SiteDir = meetingSite(t)
+			// The site's own join section: routed by content, like events.
+			os.MkdirAll(filepath.Join(cfg.SiteDir, "content/signup"), 0o755)
+			os.WriteFile(filepath.Join(cfg.SiteDir, "content/signup/_index.en.md"), []byte("---\ntitle: Sign up\ntype: register\n---\nJoin us.\n"), 0o644)
 			cfg.MetricsAddr = "127.0.0.1:0"
 			if engine == "postgres" {
 				cfg.DatabaseURL = dbtest.NewPostgresDatabase(t)
@@ -81,6 +86,9 @@ func TestMonitoring(t *testing.T) {
 			if code := do("POST", "/en/events/meeting/register/", form); code >= 400 {
 				t.Fatalf("register: %d", code)
 			}
+			if code := do("GET", "/en/signup/", nil); code != 200 {
+				t.Fatalf("join form: %d", code)
+			}
 			do("GET", "/admin/members/"+memberID, nil)
 			do("GET", "/auth/link?token="+token, nil)
 			do("GET", "/en/"+invented+"/?email="+url.QueryEscape(email), nil)
@@ -122,6 +130,8 @@ func TestMonitoring(t *testing.T) {
 			for _, want := range []string{
 				`unionhall_http_requests_total{code="200",method="GET",route="/"}`,
 				`route="/admin/members/{id}"`,
+				`method="POST",route="/{event}/register/"`,
+				`method="GET",route="/{join-form}/"`,
 				`route="/auth/link"`,
 				`unionhall_jobs{state="done"}`,
 				`unionhall_jobs_overdue_seconds 0`,

@@ -12,7 +12,10 @@
 //   - Every language lives under its prefix (/cs/, /en/). `url` front matter
 //     is relative to that prefix ("deklarace" in a Czech page is
 //     /cs/deklarace/); a `url` already starting with /<lang>/ is kept. All
-//     page URLs end in "/".
+//     page URLs end in "/". White space and control characters in `url` or
+//     `aliases` become "-" and are reported: a URL travels into hrefs, the
+//     sitemap, feeds, calendars and Location headers, where a line break
+//     would start something new (found by FuzzLoadPage).
 //   - Without a permalink pattern a page is at /<lang>/<dirs>/<slug or file
 //     name>/, with every segment urlized (lower case, no diacritics). A
 //     section list is at the static prefix of its pattern (/akce/:year/:slug/

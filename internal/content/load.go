@@ -1201,7 +1201,12 @@ func (l *loader) renderMarkdownField(ps *pageSrc, src []byte, line int, text *st
 		}
 		*text = t
 	}
-	return ex.fill(h), links
+	out, refused := ex.fillChecked(h)
+	for _, v := range refused {
+		ps.problems = append(ps.problems, Problem{File: ps.file, Line: line, Severity: SevError,
+			Message: fmt.Sprintf("shortcode output %q is not a safe link target (only paths and http, https, mailto, tel URLs); the link goes to #", v)})
+	}
+	return out, links
 }
 
 // summarise cuts text at a word boundary near max runes.

@@ -120,3 +120,34 @@ func TestSafeHref(t *testing.T) {
 		}
 	}
 }
+
+// TestParamCannotMakeScriptLinks: a front matter value put into a link
+// target by {{< param >}} passed the Markdown renderer's and the
+// sanitiser's URL checks as a harmless placeholder; it is checked when it
+// is filled in, in Markdown, raw HTML and plain documents alike.
+func TestParamCannotMakeScriptLinks(t *testing.T) {
+	s := load(t, map[string]string{
+		"content/md.en.md":    "---\ntitle: M\nevil: \"javascript:alert(1)\"\nhome: /en/\n---\n[a]({{< param evil >}}) <a href=\" {{< param evil >}}\">b</a> ![c]({{< param evil >}}) [d]({{< param home >}})\n",
+		"content/plain.en.md": "Plain\n\n[a]({{< param supportPhone >}}) [b]({{< param \"supportEmail\" >}})\n",
+	})
+	md := string(page(t, s, "/en/md/").Body())
+	if strings.Contains(md, "javascript") || strings.Count(md, `href="#"`) != 2 || !strings.Contains(md, `src="#"`) || !strings.Contains(md, `<a href="/en/">d</a>`) {
+		t.Errorf("markdown body %s", md)
+	}
+	if n := len(problemsWith(s.Problems, "is not a safe link target")); n != 3 {
+		t.Errorf("%d refusals reported: %v", n, s.Problems)
+	}
+	if p := string(page(t, s, "/en/plain/").Body()); !strings.Contains(p, `<a href="+420%20739%20547%20927">a</a>`) && !strings.Contains(p, `<a href="+420 739 547 927">a</a>`) {
+		t.Errorf("plain body %s", p)
+	}
+}
+
+func problemsWith(ps []Problem, text string) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if strings.Contains(p.Message, text) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
