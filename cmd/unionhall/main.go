@@ -50,6 +50,7 @@ Usage:
   unionhall dev seed [flags]  fill a database with generated members and applications
   unionhall backup FILE       consistent online backup, optionally encrypted
   unionhall restore FILE      restore a backup into an empty data folder
+  unionhall keys [rotate]     list the sealing keys; rotate them while the server runs
   unionhall version           print the version
 
 Run "unionhall <command> -h" for a command's flags.
@@ -78,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backupCmd(rest, stdout, stderr)
 	case "restore":
 		return restoreCmd(rest, stdout, stderr)
+	case "keys":
+		return keysCmd(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "unionhall", version)
 		return 0

@@ -475,7 +475,7 @@ func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string
 				if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
 					return err
 				}
-				if matches, err = c.membersByEmail(ctx, tx, bidx); err != nil {
+				if matches, err = c.membersByEmail(ctx, tx, c.memberEmailLookup(a.Email)); err != nil {
 					return err
 				}
 			}
@@ -527,12 +527,12 @@ func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string
 	}
 }
 
-// membersByEmail lists the members whose email has blind index bidx, those
-// who have not left first, then the highest number: the first is the one
-// "link to the existing member" links to. Erased members have no index and
-// are never found.
-func (c *Console) membersByEmail(ctx context.Context, tx *sql.Tx, bidx []byte) ([]MemberMatch, error) {
-	rows, err := tx.QueryContext(ctx, c.d.DB.Rebind(membersByEmailQuery), bidx)
+// membersByEmail lists the members whose email has one of the blind
+// indexes idx (memberEmailLookup), those who have not left first, then the
+// highest number: the first is the one "link to the existing member" links
+// to. Erased members have no index and are never found.
+func (c *Console) membersByEmail(ctx context.Context, tx *sql.Tx, idx [2][]byte) ([]MemberMatch, error) {
+	rows, err := tx.QueryContext(ctx, c.d.DB.Rebind(membersByEmailQuery), lookupArgs(idx)...)
 	if err != nil {
 		return nil, fmt.Errorf("members by email: %w", err)
 	}
@@ -540,17 +540,16 @@ func (c *Console) membersByEmail(ctx context.Context, tx *sql.Tx, bidx []byte) (
 }
 
 const membersByEmailQuery = `SELECT id, number, left_at IS NOT NULL, onboarded_at IS NOT NULL, application_id FROM members
-	WHERE email_bidx = ? ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, number DESC`
+	WHERE email_bidx IN (?, ?) ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, number DESC`
 
 // MembersWithEmail lists the members who have email (as membersByEmail),
 // but for the one linked to application exceptApp (an accepted
 // application's own member is no duplicate of it).
 func (c *Console) MembersWithEmail(ctx context.Context, email, exceptApp string) ([]MemberMatch, error) {
-	bidx := c.memberEmailIndex(email)
-	if bidx == nil {
+	if email == "" {
 		return nil, nil
 	}
-	rows, err := c.d.DB.Query(ctx, membersByEmailQuery, bidx)
+	rows, err := c.d.DB.Query(ctx, membersByEmailQuery, lookupArgs(c.memberEmailLookup(email))...)
 	if err != nil {
 		return nil, fmt.Errorf("members by email: %w", err)
 	}

@@ -55,6 +55,13 @@ func (c *Console) memberEmailIndex(email string) []byte {
 	return c.d.Keys.BlindIndex("member.email", seal.NormaliseEmail(email))
 }
 
+// memberEmailLookup is what a look-up by email matches (`email_bidx IN
+// (?, ?)`): the index under the newest key and, during a key rotation, the
+// oldest (seal.LookupIndexes).
+func (c *Console) memberEmailLookup(email string) [2][]byte {
+	return c.d.Keys.LookupIndexes("member.email", seal.NormaliseEmail(email))
+}
+
 func (c *Console) audit(ctx context.Context, tx *sql.Tx, actor *auth.Account, action, typ, id, detail string) error {
 	return auth.Audit(ctx, c.d.DB, tx, auth.Entry{At: c.d.Now(), ActorID: actor.ID, Action: action, SubjectType: typ, SubjectID: id, Detail: detail})
 }
@@ -196,8 +203,8 @@ func (c *Console) ListMembers(ctx context.Context, viewer *auth.Account, f Membe
 		out.Members, out.Total = ms, len(ms)
 		return out, err
 	case strings.Contains(q, "@"):
-		ms, err := c.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE `+where+` AND m.email_bidx = ? ORDER BY m.number DESC`,
-			append(args, c.memberEmailIndex(q))...)
+		ms, err := c.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE `+where+` AND m.email_bidx IN (?, ?) ORDER BY m.number DESC`,
+			append(args, lookupArgs(c.memberEmailLookup(q))...)...)
 		out.Members, out.Total = ms, len(ms)
 		return out, err
 	}
@@ -444,7 +451,7 @@ func (c *Console) updateMember(ctx context.Context, actor *auth.Account, id stri
 			if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
 				return err
 			}
-			matches, err := c.membersByEmail(ctx, tx, bidx)
+			matches, err := c.membersByEmail(ctx, tx, c.memberEmailLookup(md.Email))
 			if err != nil {
 				return err
 			}
@@ -656,7 +663,7 @@ func (c *Console) addMember(ctx context.Context, actor *auth.Account, md MemberD
 			if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
 				return err
 			}
-			matches, err := c.membersByEmail(ctx, tx, bidx)
+			matches, err := c.membersByEmail(ctx, tx, c.memberEmailLookup(md.Email))
 			if err != nil {
 				return err
 			}

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
 	"unionhall/internal/membership"
+	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -305,6 +307,18 @@ func (a *App) Start(ctx context.Context) {
 	go a.Join.RunRetention(ctx, time.Hour)
 	go a.Admin.WarmSearch(ctx)
 	go a.housekeeping(ctx)
+	// Key rotation (internal/rekey): pick up a changed key file and tell
+	// `unionhall keys rotate` which keys this process holds.
+	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
+}
+
+// keyFile is the sealing key file's path, "" when the keys come from the
+// environment.
+func (a *App) keyFile() string {
+	if strings.TrimSpace(os.Getenv(seal.EnvKey)) != "" {
+		return ""
+	}
+	return filepath.Join(a.cfg.DataDir, seal.KeyFileName)
 }
 
 // housekeeping deletes expired login links and sessions every hour, and
