@@ -180,7 +180,8 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 	// As many workers as cores: jobs (PDFs above all) are CPU work, and
 	// more workers than cores only take CPU from the requests being
 	// answered (measured: the join API's p99 under load halves).
-	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0)})
+	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0),
+		Lease: a.cfg.Jobs.Lease.Duration, Backoff: scaledBackoff(a.cfg.Jobs.RetryAfter.Duration)})
 	sender := opts.Sender
 	if sender == nil {
 		sender, err = a.mailSender()
@@ -190,6 +191,14 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 	}
 	a.Outbox = mail.NewOutbox(a.Queue, keys, sender)
 	return nil
+}
+
+// scaledBackoff is jobs.DefaultBackoff (30s, doubling) scaled so the first
+// retry waits first.
+func scaledBackoff(first time.Duration) func(int) time.Duration {
+	return func(attempt int) time.Duration {
+		return time.Duration(float64(jobs.DefaultBackoff(attempt)) * float64(first) / float64(30*time.Second))
+	}
 }
 
 func (a *App) mailSender() (mail.Sender, error) {

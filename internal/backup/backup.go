@@ -252,12 +252,8 @@ func backupPostgres(ctx context.Context, tw *tar.Writer, dbURL string, m *Manife
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	cmd := exec.CommandContext(ctx, bin, append(append([]string{}, PgDumpArgs...), "--file="+tmp.Name())...)
-	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("backup: pg_dump: %v: %s", err, strings.TrimSpace(stderr.String()))
+	if err := runPg(ctx, bin, env, append(append([]string{}, PgDumpArgs...), "--file="+tmp.Name())...); err != nil {
+		return err
 	}
 	if err := writeManifest(tw, m); err != nil {
 		return err
@@ -456,12 +452,18 @@ func restorePostgres(ctx context.Context, r io.Reader, dbURL string) error {
 		return fmt.Errorf("backup: unpack dump: %w", corrupt(err))
 	}
 	// --exit-on-error and one transaction: all of it or nothing.
-	cmd := exec.CommandContext(ctx, bin, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname="+strings.TrimPrefix(mustDBName(dbURL), "/"), tmp.Name())
+	return runPg(ctx, bin, env, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname="+strings.TrimPrefix(mustDBName(dbURL), "/"), tmp.Name())
+}
+
+// runPg runs a PostgreSQL client tool with the connection in env and
+// returns its complaint, if any, as the error.
+func runPg(ctx context.Context, bin string, env []string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("backup: pg_restore: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("backup: %s: %v: %s", filepath.Base(bin), err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }

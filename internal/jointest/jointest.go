@@ -47,6 +47,18 @@ func Body(run string, n int64) []byte {
 	return b
 }
 
+// Post sends application n of run once and returns the status (0 when
+// there was no answer).
+func Post(baseURL, run string, n int64) int {
+	client := &http.Client{Timeout: 30 * time.Second}
+	r, err := client.Post(baseURL+APIPath, "application/json", bytes.NewReader(Body(run, n)))
+	if err != nil {
+		return 0
+	}
+	r.Body.Close()
+	return r.StatusCode
+}
+
 // Result is what a burst saw.
 type Result struct {
 	mu sync.Mutex

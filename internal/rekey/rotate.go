@@ -241,20 +241,9 @@ func (r *rotation) reseal(ctx context.Context, c SealedColumn) error {
 			}
 			changes = append(changes, change{id, v, nv})
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("rekey: read %s: %w", name, err)
-		}
-		n, err := r.commit(ctx, c.Table, c.Column, changes)
-		if err != nil {
+		more, err := r.finish(ctx, rows, c.Table, c.Column, changes, read, &r.rep.Resealed, "re-sealed")
+		if !more || err != nil {
 			return err
-		}
-		r.rep.Resealed += n
-		if n > 0 {
-			r.o.Progress("%s: re-sealed %d", name, n)
-		}
-		if read < r.o.BatchSize {
-			return nil
 		}
 	}
 }
@@ -318,20 +307,27 @@ func (r *rotation) reindex(ctx context.Context, c IndexColumn) error {
 				r.problems[name+" (index does not match its value)"]++
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("rekey: read %s: %w", name, err)
-		}
-		n, err := r.commit(ctx, c.Table, c.Column, changes)
-		if err != nil {
+		more, err := r.finish(ctx, rows, c.Table, c.Column, changes, read, &r.rep.Reindexed, "recomputed")
+		if !more || err != nil {
 			return err
 		}
-		r.rep.Reindexed += n
-		if n > 0 {
-			r.o.Progress("%s: recomputed %d", name, n)
-		}
-		if read < r.o.BatchSize {
-			return nil
-		}
 	}
+}
+
+// finish ends one batch: it closes the read, commits the changes, counts
+// and reports them, and says whether more rows may follow.
+func (r *rotation) finish(ctx context.Context, rows *sql.Rows, table, column string, changes []change, read int, count *int, verb string) (bool, error) {
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("rekey: read %s.%s: %w", table, column, err)
+	}
+	n, err := r.commit(ctx, table, column, changes)
+	if err != nil {
+		return false, err
+	}
+	*count += n
+	if n > 0 {
+		r.o.Progress("%s.%s: %s %d", table, column, verb, n)
+	}
+	return read == r.o.BatchSize, nil
 }

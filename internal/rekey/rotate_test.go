@@ -3,6 +3,7 @@ package rekey_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -103,7 +104,7 @@ func TestRotateWhileServing(t *testing.T) {
 					// Mid-way through re-sealing and through re-indexing the
 					// members, look-ups must still find everything.
 					for _, step := range []string{"members.data", "members.email_bidx"} {
-						if len(args) > 0 && args[0] == step && !checkedMid[step] {
+						if len(args) > 1 && fmt.Sprint(args[0], ".", args[1]) == step && !checkedMid[step] {
 							checkedMid[step] = true
 							e.lookupsWork(t, "during "+step)
 						}
