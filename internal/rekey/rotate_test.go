@@ -18,6 +18,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/config"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/events"
 	"unionhall/internal/jointest"
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
@@ -60,7 +61,26 @@ func newEnv(t *testing.T, dialect string) *env {
 	if len(res.Acked) != 30 {
 		t.Fatalf("joins before rotation: %d acknowledged, %v", len(res.Acked), res.Other)
 	}
-	return &env{a: a, url: srv.URL, keyFile: filepath.Join(cfg.DataDir, seal.KeyFileName), cancel: cancel}
+	e := &env{a: a, url: srv.URL, keyFile: filepath.Join(cfg.DataDir, seal.KeyFileName), cancel: cancel}
+	for i := range 10 {
+		if _, err := a.Events.Signup(ctx, e.event(t), "cs", events.Registrant{Name: "Host", Email: fmt.Sprintf("host%d@posta.example", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// event is an open event of the example site with built-in registration.
+func (e *env) event(t *testing.T) events.Event {
+	t.Helper()
+	now := time.Now()
+	for _, ev := range e.a.Events.InternalEvents() {
+		if ev.Open(now) == nil {
+			return ev
+		}
+	}
+	t.Fatal("the example site has no open event with built-in registration")
+	return events.Event{}
 }
 
 // lookupsWork checks a look-up through every blind index a feature uses.
@@ -74,6 +94,9 @@ func (e *env) lookupsWork(t *testing.T, when string) {
 	}
 	if _, err := e.a.Auth.CreateAccount(ctx, "Organizer@Example.org", []string{"list-members"}, nil); !errors.Is(err, auth.ErrExists) {
 		t.Errorf("%s: a second account for the same email: %v", when, err)
+	}
+	if out, err := e.a.Events.Signup(ctx, e.event(t), "cs", events.Registrant{Name: "Host", Email: "HOST3@posta.example"}); err != nil || !out.Existing {
+		t.Errorf("%s: a second registration for the same email: existing %v, %v", when, out.Existing, err)
 	}
 	if _, err := e.a.Admin.SaveWorkplace(ctx, &auth.Account{ID: "t", Roles: auth.Roles}, adminWorkplace("Workplace 07")); err == nil {
 		t.Errorf("%s: a second workplace of the same name was accepted", when)
@@ -186,6 +209,48 @@ func assertAllUnder(t *testing.T, e *env, kr *seal.Keyring) {
 	}
 	if total < 200 {
 		t.Errorf("only %d sealed values checked", total)
+	}
+	// Every stored blind index is the new key's index of its value.
+	indexed := map[string]int{}
+	for _, c := range rekey.Indexes {
+		q := `SELECT id, ` + c.Column + `, ` + c.Source
+		for _, x := range c.Extra {
+			q += ", " + x
+		}
+		rows, err := e.a.DB.Query(context.Background(), q+` FROM `+c.Table+` WHERE `+c.Column+` IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			var stored, src []byte
+			extra := make([]string, len(c.Extra))
+			dest := []any{&id, &stored, &src}
+			for i := range extra {
+				dest = append(dest, &extra[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				t.Fatal(err)
+			}
+			if len(stored) == 0 {
+				continue
+			}
+			plain, err := kr.Open(src, seal.AAD(c.Table, c.Source, id))
+			if err != nil {
+				t.Fatalf("%s row %s: source does not open: %v", c.Table, id, err)
+			}
+			v, _ := c.Value(plain, extra)
+			if string(kr.BlindIndex(c.Purpose, v)) != string(stored) {
+				t.Errorf("%s.%s row %s: not the new key's index", c.Table, c.Column, id)
+			}
+			indexed[c.Table]++
+		}
+		rows.Close()
+	}
+	for _, table := range []string{"applications", "members", "accounts", "workplaces", "event_registrations"} {
+		if indexed[table] == 0 {
+			t.Errorf("no %s index checked: %v", table, indexed)
+		}
 	}
 }
 
