@@ -202,6 +202,20 @@ func pgEnv(rawURL string) ([]string, error) {
 	return env, nil
 }
 
+// pgConnect returns the client tools' environment for dbURL and a pool
+// for the command's own checks.
+func pgConnect(dbURL string) ([]string, *sql.DB, error) {
+	env, err := pgEnv(dbURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return nil, nil, errors.New("backup: open database")
+	}
+	return env, pool, nil
+}
+
 var pgVersion = regexp.MustCompile(`\(PostgreSQL\) (\d+)`)
 
 // findPgTool finds pg_dump or pg_restore and checks its major version is
@@ -231,13 +245,9 @@ func findPgTool(ctx context.Context, name string, db *sql.DB) (string, error) {
 }
 
 func backupPostgres(ctx context.Context, tw *tar.Writer, dbURL string, m *Manifest) error {
-	env, err := pgEnv(dbURL)
+	env, pool, err := pgConnect(dbURL)
 	if err != nil {
 		return err
-	}
-	pool, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		return errors.New("backup: open database")
 	}
 	defer pool.Close()
 	if err := pool.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&m.Schema); err != nil {
@@ -425,13 +435,9 @@ func integrityCheck(ctx context.Context, path string) error {
 }
 
 func restorePostgres(ctx context.Context, r io.Reader, dbURL string) error {
-	env, err := pgEnv(dbURL)
+	env, pool, err := pgConnect(dbURL)
 	if err != nil {
 		return err
-	}
-	pool, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		return errors.New("backup: open database")
 	}
 	defer pool.Close()
 	var tables int

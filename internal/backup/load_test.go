@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,21 +42,10 @@ func TestBackupUnderLoad(t *testing.T) {
 			srv := httptest.NewServer(a.Handler())
 			t.Cleanup(srv.Close)
 
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			var mu sync.Mutex
-			acked := map[int64]bool{}
-			done := make(chan *jointest.Result)
-			go func() {
-				done <- jointest.Burst(ctx, srv.URL, "b", 8, 0, func(n int64) { mu.Lock(); acked[n] = true; mu.Unlock() })
-			}()
-			waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 40 })
-			mu.Lock()
-			before := make(map[int64]bool, len(acked))
-			for n := range acked {
-				before[n] = true
-			}
-			mu.Unlock()
+			burst := jointest.Start(srv.URL, "b", 8)
+			defer burst.Stop()
+			waitFor(t, func() bool { return burst.Count() >= 40 })
+			before := burst.Acked()
 
 			// Encrypted, to a passphrase on one engine and a public key on
 			// the other, so both paths run end to end.
@@ -73,11 +61,8 @@ func TestBackupUnderLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mu.Lock()
-			during := len(acked) - len(before)
-			mu.Unlock()
-			stop()
-			res := <-done
+			during := burst.Count() - len(before)
+			res := burst.Stop()
 			if len(res.Other) > 0 {
 				t.Fatalf("unexpected answers under load: %v", res.Other)
 			}

@@ -2,7 +2,6 @@ package faulttest
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,19 +17,12 @@ func TestKill9DuringJoins(t *testing.T) {
 	eachDB(t, func(t *testing.T, s setup) {
 		s.smtp = mailtest.Start(t)
 		srv := start(t, s)
-		ctx, stop := context.WithCancel(context.Background())
-		defer stop()
-		var mu sync.Mutex
-		acked := map[int64]bool{}
-		done := make(chan *jointest.Result)
-		go func() {
-			done <- jointest.Burst(ctx, srv.url, "k", 8, 0, func(n int64) { mu.Lock(); acked[n] = true; mu.Unlock() })
-		}()
-		waitUntil(t, 60*time.Second, "80 acknowledged submissions", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 80 })
+		burst := jointest.Start(srv.url, "k", 8)
+		waitUntil(t, 60*time.Second, "80 acknowledged submissions", func() bool { return burst.Count() >= 80 })
 		srv.kill()
 		killed := time.Now()
-		stop()
-		res := <-done
+		res := burst.Stop()
+		acked := burst.Acked()
 		if len(res.Other) > 0 {
 			t.Fatalf("answers other than 202 before the kill: %v", res.Other)
 		}

@@ -125,3 +125,52 @@ func Burst(ctx context.Context, baseURL, run string, clients int, max int64, ack
 	client.CloseIdleConnections()
 	return res
 }
+
+// Running is a burst under way in the background (Start).
+type Running struct {
+	stop  context.CancelFunc
+	done  chan *Result
+	once  sync.Once
+	res   *Result
+	mu    sync.Mutex
+	acked map[int64]bool
+}
+
+// Start runs Burst in the background until Stop, recording the
+// acknowledged numbers as they come.
+func Start(baseURL, run string, clients int) *Running {
+	ctx, stop := context.WithCancel(context.Background())
+	r := &Running{stop: stop, done: make(chan *Result, 1), acked: map[int64]bool{}}
+	go func() {
+		r.done <- Burst(ctx, baseURL, run, clients, 0, func(n int64) { r.mu.Lock(); r.acked[n] = true; r.mu.Unlock() })
+	}()
+	return r
+}
+
+// Acked returns a copy of the numbers acknowledged so far.
+func (r *Running) Acked() map[int64]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[int64]bool, len(r.acked))
+	for n := range r.acked {
+		out[n] = true
+	}
+	return out
+}
+
+// Count is how many have been acknowledged so far.
+func (r *Running) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.acked)
+}
+
+// Stop ends the burst and returns what it saw. It may be called again
+// (say, deferred as well): it returns the same result.
+func (r *Running) Stop() *Result {
+	r.once.Do(func() {
+		r.stop()
+		r.res = <-r.done
+	})
+	return r.res
+}
