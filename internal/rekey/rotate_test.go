@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"unionhall/internal/admin"
 	"unionhall/internal/app"
 	"unionhall/internal/auth"
 	"unionhall/internal/config"
 	"unionhall/internal/dbtest"
 	"unionhall/internal/events"
 	"unionhall/internal/jointest"
+	"unionhall/internal/members"
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 )
@@ -88,7 +88,7 @@ func (e *env) lookupsWork(t *testing.T, when string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, n := range []string{"1", "60", "120"} {
-		if m, err := e.a.Admin.MembersWithEmail(ctx, "member"+n+"@example.org", ""); err != nil || len(m) != 1 {
+		if m, err := e.a.Members.MembersWithEmail(ctx, "member"+n+"@example.org", ""); err != nil || len(m) != 1 {
 			t.Errorf("%s: member%s by email: %d found, %v", when, n, len(m), err)
 		}
 	}
@@ -98,7 +98,7 @@ func (e *env) lookupsWork(t *testing.T, when string) {
 	if out, err := e.a.Events.Signup(ctx, e.event(t), "cs", events.Registrant{Name: "Host", Email: "HOST3@posta.example"}); err != nil || !out.Existing {
 		t.Errorf("%s: a second registration for the same email: existing %v, %v", when, out.Existing, err)
 	}
-	if _, err := e.a.Admin.SaveWorkplace(ctx, &auth.Account{ID: "t", Roles: auth.Roles}, adminWorkplace("Workplace 07")); err == nil {
+	if _, err := e.a.Members.SaveWorkplace(ctx, &auth.Account{ID: "t", Roles: auth.Roles}, adminWorkplace("Workplace 07")); err == nil {
 		t.Errorf("%s: a second workplace of the same name was accepted", when)
 	}
 }
@@ -254,4 +254,4 @@ func assertAllUnder(t *testing.T, e *env, kr *seal.Keyring) {
 	}
 }
 
-func adminWorkplace(name string) admin.Workplace { return admin.Workplace{Name: name} }
+func adminWorkplace(name string) members.Workplace { return members.Workplace{Name: name} }
