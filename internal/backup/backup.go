@@ -412,6 +412,10 @@ func restoreSQLite(ctx context.Context, r io.Reader, dir string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("backup: write database: %w", corrupt(err))
 	}
+	if err := forgetServers(ctx, "sqlite", "file:"+tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
 	// Check before it is put in place: a damaged copy never looks restored.
 	if err := integrityCheck(ctx, tmp); err != nil {
 		os.Remove(tmp)
@@ -461,7 +465,30 @@ func restorePostgres(ctx context.Context, r io.Reader, dbURL string) error {
 		return fmt.Errorf("backup: unpack dump: %w", corrupt(err))
 	}
 	// --exit-on-error and one transaction: all of it or nothing.
-	return runPg(ctx, bin, env, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname="+strings.TrimPrefix(mustDBName(dbURL), "/"), tmp.Name())
+	if err := runPg(ctx, bin, env, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname="+strings.TrimPrefix(mustDBName(dbURL), "/"), tmp.Name()); err != nil {
+		return err
+	}
+	return forgetServers(ctx, "pgx", dbURL)
+}
+
+// forgetServers empties seal_keyrings in a restored database: the rows name
+// the processes that were running when the backup was made, and a key
+// rotation on the restored system would otherwise wait for them. A backup
+// from before the table existed has nothing to forget.
+func forgetServers(ctx context.Context, driver, dsn string) error {
+	conn, err := sql.Open(driver, dsn)
+	if err != nil {
+		return fmt.Errorf("backup: open the restored database: %w", err)
+	}
+	defer conn.Close()
+	var n int
+	if conn.QueryRowContext(ctx, `SELECT count(*) FROM seal_keyrings`).Scan(&n) != nil {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM seal_keyrings`); err != nil {
+		return fmt.Errorf("backup: clear seal_keyrings in the restored database: %w", err)
+	}
+	return nil
 }
 
 // runPg runs a PostgreSQL client tool with the connection in env and

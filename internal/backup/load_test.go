@@ -42,6 +42,11 @@ func TestBackupUnderLoad(t *testing.T) {
 			srv := httptest.NewServer(a.Handler())
 			t.Cleanup(srv.Close)
 
+			// What a running server's key-file watcher records (rekey.Watch).
+			if _, err := a.DB.Exec(context.Background(), `INSERT INTO seal_keyrings (instance, key_ids, seen_at) VALUES ('live', ?, ?)`,
+				a.Keys.Newest(), db.T(time.Now())); err != nil {
+				t.Fatal(err)
+			}
 			burst := jointest.Start(srv.URL, "b", 8)
 			defer burst.Stop()
 			waitFor(t, func() bool { return burst.Count() >= 40 })
@@ -86,6 +91,12 @@ func TestBackupUnderLoad(t *testing.T) {
 			keys, _, err := seal.Load(target.DataDir, "")
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The backup held the live server's row in seal_keyrings; the
+			// restored copy has forgotten it.
+			var ghosts int
+			if err := d.QueryRow(context.Background(), `SELECT count(*) FROM seal_keyrings`).Scan(&ghosts); err != nil || ghosts != 0 {
+				t.Errorf("restored seal_keyrings rows: %d %v", ghosts, err)
 			}
 			rows, err := d.Query(context.Background(), `SELECT id, email_bidx, data FROM applications`)
 			if err != nil {

@@ -22,6 +22,8 @@ type WatchOptions struct {
 	// changes (default 30s; well inside liveWindow).
 	Heartbeat time.Duration
 	Logger    *slog.Logger
+
+	looked func() // tests: called after each look at the file
 }
 
 // Watch keeps a running server's keyring in step with the key file at
@@ -75,9 +77,11 @@ func Watch(ctx context.Context, d *db.DB, kr *seal.Keyring, path string, o Watch
 				if reload(kr, path, o.Logger) {
 					beat()
 					lastBeat = time.Now()
-					continue
 				}
 			}
+		}
+		if o.looked != nil {
+			o.looked()
 		}
 		if time.Since(lastBeat) >= o.Heartbeat {
 			beat()
