@@ -59,3 +59,32 @@ func TestRestoreRefusesHostileArchives(t *testing.T) {
 		}
 	}
 }
+
+// TestPgEnv: the password travels in PGPASSWORD, never on a command line;
+// a URL that is not postgres:// is refused without echoing it.
+func TestPgEnv(t *testing.T) {
+	env, err := pgEnv("postgres://svaz:tajn%C3%A9@db.example:5433/unionhall?sslmode=verify-full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"PGHOST=db.example", "PGPORT=5433", "PGUSER=svaz", "PGPASSWORD=tajné", "PGDATABASE=unionhall", "PGSSLMODE=verify-full"}
+	for _, w := range want {
+		found := false
+		for _, e := range env {
+			found = found || e == w
+		}
+		if !found {
+			t.Errorf("missing %s", w)
+		}
+	}
+	for _, a := range PgDumpArgs {
+		if strings.Contains(a, "tajn") {
+			t.Error("password on the command line")
+		}
+	}
+	for _, bad := range []string{"mysql://u:secretpw@h/db", "", "::", "postgres//x"} {
+		if _, err := pgEnv(bad); err == nil || strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
