@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,7 @@ import (
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	promstats "unionhall/internal/metrics" // runtime/metrics has the name
+	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -209,7 +211,8 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 	// As many workers as cores: jobs (PDFs above all) are CPU work, and
 	// more workers than cores only take CPU from the requests being
 	// answered (measured: the join API's p99 under load halves).
-	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0)})
+	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0),
+		Lease: a.cfg.Jobs.Lease.Duration, Backoff: scaledBackoff(a.cfg.Jobs.RetryAfter.Duration)})
 	sender := opts.Sender
 	if sender == nil {
 		sender, err = a.mailSender()
@@ -220,6 +223,14 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 	a.Outbox = mail.NewOutbox(a.Queue, keys, a.countEmails(sender))
 	a.watch()
 	return nil
+}
+
+// scaledBackoff is jobs.DefaultBackoff (30s, doubling) scaled so the first
+// retry waits first.
+func scaledBackoff(first time.Duration) func(int) time.Duration {
+	return func(attempt int) time.Duration {
+		return time.Duration(float64(jobs.DefaultBackoff(attempt)) * float64(first) / float64(30*time.Second))
+	}
 }
 
 func (a *App) mailSender() (mail.Sender, error) {
@@ -339,6 +350,18 @@ func (a *App) Start(ctx context.Context) {
 	go a.Join.RunRetention(ctx, time.Hour)
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
+	// Key rotation (internal/rekey): pick up a changed key file and tell
+	// `unionhall keys rotate` which keys this process holds.
+	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
+}
+
+// keyFile is the sealing key file's path, "" when the keys come from the
+// environment.
+func (a *App) keyFile() string {
+	if strings.TrimSpace(os.Getenv(seal.EnvKey)) != "" {
+		return ""
+	}
+	return filepath.Join(a.cfg.DataDir, seal.KeyFileName)
 }
 
 // housekeeping deletes expired login links and sessions every hour, and

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -228,6 +229,17 @@ func (s *Service) createAccount(ctx context.Context, actorID, email string, role
 	now := s.d.Now()
 	token, hash := seal.NewToken()
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// The unique index compares one key's indexes; during a key
+		// rotation the address may still be stored under the old one.
+		if look := s.emailLookup(e); !bytes.Equal(look[0], look[1]) {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT COUNT(*) FROM accounts WHERE email_bidx = ?`), look[1]).Scan(&n); err != nil {
+				return fmt.Errorf("look up account: %w", err)
+			}
+			if n > 0 {
+				return ErrExists
+			}
+		}
 		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO accounts (id, email_bidx, email, roles, created_at)
 			VALUES (?, ?, ?, ?, ?)`), id, s.emailIndex(e), sealed, joinRoles(roles), db.T(now)); err != nil {
 			if db.IsUniqueViolation(err) {
@@ -344,6 +356,18 @@ func NormaliseWorkplaceName(s string) string {
 // group claims against it and internal/auth cannot import internal/admin.
 func WorkplaceNameIndex(kr *seal.Keyring, name string) []byte {
 	return kr.BlindIndex(WorkplaceIndexPurpose, NormaliseWorkplaceName(name))
+}
+
+// WorkplaceNameLookup is what a look-up by name matches (`name_bidx IN
+// (?, ?)`): the index under the newest key and, during a key rotation, the
+// oldest (seal.LookupIndexes).
+func WorkplaceNameLookup(kr *seal.Keyring, name string) [2][]byte {
+	return kr.LookupIndexes(WorkplaceIndexPurpose, NormaliseWorkplaceName(name))
+}
+
+// emailLookup is what a look-up of an account by email matches.
+func (s *Service) emailLookup(email string) [2][]byte {
+	return s.d.Keys.LookupIndexes("account.email", seal.NormaliseEmail(email))
 }
 
 func (s *Service) linkURL(token string) string {

@@ -66,7 +66,8 @@ func (s *Service) Wait() { s.pending.Wait() }
 // is an enabled one, store a link and queue its email in one transaction.
 func (s *Service) sendLink(ctx context.Context, e string, bidx []byte) error {
 	var id string
-	err := s.d.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE email_bidx = ? AND disabled_at IS NULL`, bidx).Scan(&id)
+	look := s.emailLookup(e)
+	err := s.d.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE email_bidx IN (?, ?) AND disabled_at IS NULL`, look[0], look[1]).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.log.Info("login link: requested for an address without an account")
 		return nil

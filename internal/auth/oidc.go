@@ -222,8 +222,9 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 				continue
 			}
 			var wid string
-			err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM workplaces WHERE id = ? OR name_bidx = ? ORDER BY id LIMIT 1`),
-				g, WorkplaceNameIndex(s.d.Keys, g)).Scan(&wid)
+			look := WorkplaceNameLookup(s.d.Keys, g)
+			err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM workplaces WHERE id = ? OR name_bidx IN (?, ?) ORDER BY id LIMIT 1`),
+				g, look[0], look[1]).Scan(&wid)
 			if err == nil && !contains(wps, wid) {
 				wps = append(wps, wid)
 			} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -235,7 +236,8 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 		}
 		var existing string
 		var disabled sql.Null[db.Time]
-		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id, disabled_at FROM accounts WHERE email_bidx = ?`), bidx).Scan(&existing, &disabled)
+		look := s.emailLookup(email)
+		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id, disabled_at FROM accounts WHERE email_bidx IN (?, ?)`), look[0], look[1]).Scan(&existing, &disabled)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO accounts (id, email_bidx, email, roles, created_at) VALUES (?, ?, ?, ?, ?)`),

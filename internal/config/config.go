@@ -63,6 +63,19 @@ type Config struct {
 	Events  Events  `toml:"events"`
 	OIDC    OIDC    `toml:"oidc"`
 	Members Members `toml:"members"`
+	Jobs    Jobs    `toml:"jobs"`
+}
+
+// Jobs tunes the background job queue (emails, PDFs). The defaults suit
+// production; the crash tests (internal/faulttest) shorten them so a run
+// takes seconds.
+type Jobs struct {
+	// Lease is how long a job being run is reserved for its process. After
+	// a crash, the jobs it was running run again once their lease ends.
+	Lease Duration `toml:"lease"`
+	// RetryAfter is the wait before the first retry of a failed job; each
+	// later one waits twice as long (capped, with jitter).
+	RetryAfter Duration `toml:"retry_after"`
 }
 
 // Events holds event registration's tunables.
@@ -184,6 +197,7 @@ func Default() Config {
 		},
 		// The same as events.New's own defaults.
 		Events: Events{RegistrationsPerHour: 20, EraseAfterDays: 30},
+		Jobs:   Jobs{Lease: Duration{5 * time.Minute}, RetryAfter: Duration{30 * time.Second}},
 	}
 }
 
@@ -331,6 +345,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := web.ParseProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("trusted_proxies: %w", err)
+	}
+	if l := c.Jobs.Lease.Duration; l < 5*time.Second || l > time.Hour {
+		return fmt.Errorf("jobs.lease: %v is out of range, want 5s to 1h", l)
+	}
+	if r := c.Jobs.RetryAfter.Duration; r < time.Second || r > time.Hour {
+		return fmt.Errorf("jobs.retry_after: %v is out of range, want 1s to 1h", r)
 	}
 	if n := c.Events.RegistrationsPerHour; n < 1 || n > MaxRegistrationsPerHour {
 		return fmt.Errorf("events.registrations_per_hour: %d is out of range, want 1 to %d", n, MaxRegistrationsPerHour)
