@@ -31,6 +31,7 @@ import (
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
 	"unionhall/internal/membership"
+	"unionhall/internal/portal"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -50,6 +51,7 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
+	Portal *portal.Service
 	mux    *http.ServeMux
 	// handler is mux inside the middleware stack, built from the settings.
 	handler http.Handler
@@ -124,9 +126,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// under way finish before the database closes.
 	a.closer = append(a.closer, func() error { a.Auth.Wait(); return nil })
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
-		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
-		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
-		Location: s.Location, Now: now, Logger: logger})
+		Events:  a.Events, // the console's events pages (counts, registrants, check-in)
+		FeeInfo: func(lang string) string { return cfg.Members.FeeInfo[lang] },
+		// The welcome email's {portal_url}: the member portal's sign-in.
+		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
+		Location:  s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
 	// Workplaces stored in plain text before migration 00042 are sealed
 	// before anything is served (a no-op once done).
@@ -134,6 +138,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		a.Close()
 		return nil, fmt.Errorf("seal workplaces: %w", err)
 	}
+
+	// Member portal (internal/portal): sign-in, own data, export, leaving,
+	// and the gate of member-only pages.
+	a.Portal = portal.New(portal.Deps{DB: a.DB, Keys: a.Keys, Outbox: a.Outbox, Queue: a.Queue, Events: a.Events,
+		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), CommitteeEmail: cfg.Join.CommitteeEmail,
+		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey})
+	a.Portal.Register(a.mux)
+	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()
@@ -316,6 +328,9 @@ func (a *App) housekeeping(ctx context.Context) {
 	for {
 		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("purge expired sessions", "err", err)
+		}
+		if err := a.Portal.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("purge expired member sessions", "err", err)
 		}
 		if counts, err := a.Queue.Counts(ctx); err == nil && counts["dead"] > 0 {
 			a.log.Warn("dead jobs are waiting: fix the cause, then run `unionhall jobs retry --all`", "dead", counts["dead"])

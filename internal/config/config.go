@@ -100,6 +100,9 @@ type Members struct {
 	// FeeInfo is the dues information per language ({fee_info} in the
 	// welcome email), e.g. {cs = "…", en = "…"}.
 	FeeInfo map[string]string `toml:"fee_info"`
+	// EraseAfterDays is how long after a member leaves from the portal
+	// their personal data is erased (internal/portal); 0 erases at once.
+	EraseAfterDays int `toml:"erase_after_days"`
 }
 
 // SMTP settings. An empty Host writes emails as .eml files under DataDir.
@@ -179,6 +182,8 @@ func Default() Config {
 		},
 		// The same as events.New's own defaults.
 		Events: Events{RegistrationsPerHour: 20, EraseAfterDays: 30},
+		// Member portal: leaving members' data is erased after 30 days.
+		Members: Members{EraseAfterDays: 30},
 	}
 }
 
@@ -321,6 +326,9 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Events.EraseAfterDays; n < 1 || n > MaxEraseAfterDays {
 		return fmt.Errorf("events.erase_after_days: %d is out of range, want 1 to %d (days after the event ends)", n, MaxEraseAfterDays)
+	}
+	if n := c.Members.EraseAfterDays; n < 0 || n > MaxEraseAfterDays {
+		return fmt.Errorf("members.erase_after_days: %d is out of range, want 0 (at once) to %d", n, MaxEraseAfterDays)
 	}
 	if c.OIDC.Issuer != "" {
 		u, err := url.Parse(c.OIDC.Issuer)
