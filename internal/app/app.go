@@ -93,6 +93,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			return a.Events.EventExtra(r, p, now)
 		},
 		NextChange: func(s *content.Site, now time.Time) time.Time { return a.Events.NextDeadline(s, now) },
+		// Member-only pages ask the portal (a.Portal exists by the first request).
+		Members: portalGate{a},
 	})
 
 	if err := a.openStorage(ctx, opts); err != nil {
@@ -168,6 +170,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		return nil, err
 	}
 	return a, nil
+}
+
+// portalGate hands the site's member-only pages to the member portal,
+// which is made after the site.
+type portalGate struct{ a *App }
+
+func (g portalGate) SignedIn(r *http.Request) (bool, error) { return g.a.Portal.SignedIn(r) }
+func (g portalGate) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
+	g.a.Portal.SignInPage(w, r, lang, next)
 }
 
 // openStorage opens the database (migrating it), the sealing keys, the job

@@ -569,6 +569,26 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 	default:
 		bad("draft", "draft must be true or false")
 	}
+	for _, key := range []string{"members", "protected"} {
+		switch v := m[key].(type) {
+		case nil:
+		case bool:
+			p.MembersOnly = p.MembersOnly || v
+		case string:
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true", "yes":
+				p.MembersOnly = true
+			case "false", "no", "":
+			default:
+				// A typo must not publish members' minutes: keep it closed.
+				bad(key, "%s must be true or false; the page is kept for members only until it is fixed", key)
+				p.MembersOnly = true
+			}
+		default:
+			bad(key, "%s must be true or false; the page is kept for members only until it is fixed", key)
+			p.MembersOnly = true
+		}
+	}
 	if v, ok := m["weight"]; ok {
 		if w, ok := toInt(v); ok {
 			p.Weight = w
@@ -888,6 +908,12 @@ func (l *loader) assemble(srcs []*pageSrc) {
 			}
 		}
 	}
+	// A member-only section keeps its pages for members too.
+	for _, p := range pages {
+		if sec := s.sections[p.Lang+"/"+p.Section]; p.Section != "" && sec != nil && sec.MembersOnly {
+			p.MembersOnly = true
+		}
+	}
 	for _, p := range pages {
 		if len(p.Resources) == 0 || s.byURL[p.URL] != p {
 			continue
@@ -1146,10 +1172,48 @@ func (l *loader) renderPage(ps *pageSrc) {
 		p.SubDescription = template.HTML(h)
 		p.links = append(p.links, links...)
 	}
+	l.renderMeeting(ps)
 	if p.DescriptionText == "" {
 		p.DescriptionText = summarise(plainTextMax(string(p.Body), 1000), 200)
 	}
 	ps.body = nil // free the source: pages are immutable once rendered
+}
+
+// renderMeeting renders a meeting's `agenda` (Markdown text, or a list
+// of items) and `minutes` (Markdown text, or the name of a file of the
+// page bundle, which then becomes MinutesURL).
+func (l *loader) renderMeeting(ps *pageSrc) {
+	p := ps.page
+	if p.Params == nil {
+		return
+	}
+	switch v := p.Params["agenda"].(type) {
+	case string:
+		if strings.TrimSpace(v) != "" {
+			h, _ := l.renderMarkdownField(ps, []byte(v), ps.fmLine, nil)
+			p.Agenda = template.HTML(h)
+		}
+	case []any:
+		var b strings.Builder
+		for _, it := range v {
+			b.WriteString("- " + strings.ReplaceAll(strings.TrimSpace(str(it)), "\n", " ") + "\n")
+		}
+		h, _ := l.renderMarkdownField(ps, []byte(b.String()), ps.fmLine, nil)
+		p.Agenda = template.HTML(h)
+	}
+	v, _ := p.Params["minutes"].(string)
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	if !strings.ContainsAny(v, "\n ") {
+		if _, ok := p.Resources[p.URL+v]; ok {
+			p.MinutesURL = p.URL + v
+			return
+		}
+	}
+	h, _ := l.renderMarkdownField(ps, []byte(v), ps.fmLine, nil)
+	p.Minutes = template.HTML(h)
 }
 
 // renderMarkdownField expands shortcodes, renders and sanitises one Markdown

@@ -165,6 +165,9 @@ type mainView struct {
 	Event      *eventView
 	Statements []itemView
 	FAQ        []faqItem
+	// The member-only meetings section: coming (soonest first) and past
+	// (newest first).
+	Meetings, PastMeetings []itemView
 	Share      []link
 	ShareURL   string
 	FirstPage  bool
