@@ -168,9 +168,9 @@ type mainView struct {
 	// The member-only meetings section: coming (soonest first) and past
 	// (newest first).
 	Meetings, PastMeetings []itemView
-	Share      []link
-	ShareURL   string
-	FirstPage  bool
+	Share                  []link
+	ShareURL               string
+	FirstPage              bool
 
 	JoinURL, WorkplaceURL, EventsURL, StatementsURL string
 }
