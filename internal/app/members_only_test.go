@@ -45,7 +45,7 @@ var memberLinkRE = regexp.MustCompile(`http://[^/\s]+(/[a-z]+/[a-z]+/link\?token
 
 // memberSignIn signs a member in through the portal and returns a client
 // with their session.
-func memberSignIn(t *testing.T, a *App, base string, snd *captureSender, email string) *http.Client {
+func memberSignIn(t testing.TB, a *App, base string, snd *captureSender, email string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -75,7 +75,7 @@ func memberSignIn(t *testing.T, a *App, base string, snd *captureSender, email s
 	return c
 }
 
-func fetch(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
+func fetch(t testing.TB, c *http.Client, u string) (int, string, http.Header) {
 	t.Helper()
 	res, err := c.Get(u)
 	if err != nil {

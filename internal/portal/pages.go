@@ -147,7 +147,7 @@ type detailsData struct {
 
 type fieldView struct {
 	field
-	Value, Error string
+	Label, Value, Error string
 }
 
 type langChoice struct {
@@ -204,10 +204,10 @@ func (s *Service) renderDetails(w http.ResponseWriter, r *http.Request, lang str
 	v := s.view(lang, "details.title")
 	d := detailsData{}
 	for _, fl := range contactFields {
-		fv := fieldView{field: fl, Value: f.Values[fl.Name]}
+		fv := fieldView{field: fl, Label: T(lang, "field."+fl.Name), Value: f.Values[fl.Name]}
 		if e, ok := f.Errors[fl.Name]; ok {
 			fv.Error = T(lang, e[0].(string), e[1:]...)
-			d.Errors = append(d.Errors, errItem{Field: "f-" + fl.Name, Message: T(lang, "field."+fl.Name) + ": " + fv.Error})
+			d.Errors = append(d.Errors, errItem{Field: "f-" + fl.Name, Message: fv.Label + ": " + fv.Error})
 		}
 		d.Fields = append(d.Fields, fv)
 	}
