@@ -175,4 +175,3 @@ func load(b testing.TB, clients []*http.Client, base string, paths []string, n i
 	}
 	return loadResult{p50: all[len(all)/2], p99: all[len(all)*99/100], perSec: float64(len(all)) / el.Seconds()}
 }
-
