@@ -11,10 +11,10 @@ import (
 	"sync"
 	"testing"
 
-	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/config"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
 )
 
 // captureSender keeps what the outbox sends.
@@ -98,7 +98,7 @@ func TestMembersOnlyPages(t *testing.T) {
 	a, srv := startApp(t, cfg, Options{Sender: snd})
 	ctx := context.Background()
 	actor := &auth.Account{ID: "cli", Roles: []string{auth.ManageMembers}}
-	if _, _, err := a.Admin.AddMember(ctx, actor, admin.MemberData{Email: "jana@posta.example", FirstName: "Jana", LastName: "Nováková", Lang: "en"}, "Tester", 0); err != nil {
+	if _, _, err := a.Members.AddMember(ctx, actor, members.MemberData{Email: "jana@posta.example", FirstName: "Jana", LastName: "Nováková", Lang: "en"}, "Tester", 0, false); err != nil {
 		t.Fatal(err)
 	}
 	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/config"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 // BenchmarkPortal is the member portal under load at the scale:
@@ -56,7 +56,7 @@ func BenchmarkPortal(b *testing.B) {
 			super := &auth.Account{ID: "bench", Roles: auth.Roles}
 			var emails []string
 			for page := 0; len(emails) < 50; page++ {
-				l, err := a.Admin.ListMembers(ctx, super, admin.MemberFilter{Category: admin.CatAll, Page: page})
+				l, err := a.Members.ListMembers(ctx, super, members.MemberFilter{Category: members.CatAll, Page: page})
 				if err != nil || len(l.Members) == 0 {
 					b.Fatalf("list members: %v", err)
 				}

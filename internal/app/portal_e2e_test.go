@@ -203,11 +203,11 @@ func journey(t *testing.T, b *browsertest.Browser, a *App, base string, smtp *ma
 	assertAxe(t, tab, "leave confirmation with the error")
 	browsertest.Click(t, tab, "#f-confirm")
 	browsertest.ClickNavigate(t, tab, "main form button[type=submit]")
-	if main := browsertest.Text(t, tab, "main"); !strings.Contains(main, "You have left the union") {
+	if main := browsertest.Text(t, tab, "main"); !strings.Contains(main, "request to leave has been sent") {
 		t.Fatalf("after leaving: %.300s", main)
 	}
 	assertAxe(t, tab, "left")
-	waitMail(t, smtp, email, "no longer a member")
+	waitMail(t, smtp, email, "you asked in the members' portal to leave")
 	browsertest.Navigate(t, tab, base+"/en/member/")
 	assertAxe(t, tab, "portal home after leaving")
 	browsertest.Navigate(t, tab, base+"/cs/clen/")

@@ -15,15 +15,15 @@ import (
 // notice an account taken over through a changed address. An email another
 // member has is refused (ErrEmailTaken).
 func (s *Service) UpdateDetails(ctx context.Context, m *Member, c Contact, lang string) error {
+	// The registry saves and audits the change in its own transaction
+	// ("member.edit … (by the member)"); the notice follows in another,
+	// so a notice never goes out for a change that did not happen.
+	changed, err := s.d.Registry.UpdateContact(ctx, m.ID, c, lang)
+	if err != nil || !slices.Contains(changed, "email") {
+		return err
+	}
 	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		changed, err := s.d.Registry.UpdateContact(ctx, tx, m.ID, c, lang)
-		if err != nil {
-			return err
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		if slices.Contains(changed, "email") {
+		{
 			if to := s.committee(); to != "" {
 				cl := s.committeeLang()
 				msg := message(cl, to, T(cl, "mail.email_changed.subject"), T(cl, "mail.email_changed.text",
@@ -35,7 +35,7 @@ func (s *Service) UpdateDetails(ctx context.Context, m *Member, c Contact, lang 
 				s.log.Warn("a member changed their email and no committee address is set to tell")
 			}
 		}
-		return s.audit(ctx, tx, m.ID, "member.edit", "by the member; changed: "+fieldList(changed))
+		return nil
 	})
 }
 

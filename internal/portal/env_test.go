@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"unionhall/internal/db"
-	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
+	"unionhall/internal/membership"
 	"unionhall/internal/seal"
 	"unionhall/internal/web"
 )
@@ -71,7 +72,7 @@ type testEnv struct {
 	keys  *seal.Keyring
 	clock *clock
 	out   *memOutbox
-	queue *jobs.Queue
+	reg   *members.Registry
 	svc   *Service
 	srv   *httptest.Server
 }
@@ -89,8 +90,9 @@ func newEnv(t testing.TB, d *db.DB, eraseAfter time.Duration) *testEnv {
 		t.Fatal(err)
 	}
 	e := &testEnv{t: t, d: d, keys: kr, clock: &clock{t: testStart}, out: &memOutbox{d: d}}
-	e.queue = jobs.New(d, jobs.Options{Now: e.clock.Now, Logger: testLogger(), Backoff: func(int) time.Duration { return time.Second }})
-	e.svc = New(Deps{DB: d, Keys: kr, Outbox: e.out, Queue: e.queue, BaseURL: "https://union.example",
+	e.reg = members.New(members.Deps{DB: d, Keys: kr, Now: e.clock.Now, Logger: testLogger(),
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(d, kr)}})
+	e.svc = New(Deps{DB: d, Keys: kr, Registry: NewRegistry(e.reg, d, kr), Outbox: e.out, BaseURL: "https://union.example",
 		CommitteeEmail: "committee@union.example", EraseAfter: eraseAfter, Now: e.clock.Now, Logger: testLogger()})
 	mux := http.NewServeMux()
 	e.svc.Register(mux)
@@ -207,3 +209,5 @@ func (c *client) signIn(email, lang string) {
 		c.e.t.Fatalf("spend link: %d", st)
 	}
 }
+
+func aadMember(col, id string) []byte { return seal.AAD("members", col, id) }

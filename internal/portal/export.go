@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -87,7 +88,7 @@ func (s *Service) BuildExport(ctx context.Context, id, lang string) (*Export, er
 	x := &Export{Format: ExportFormat, Version: ExportVersion, GeneratedAt: s.d.Now().UTC(), Contact: m.Contact,
 		Workplaces: m.Workplaces, Occupations: m.Occupations,
 		Membership: ExportMember{Number: m.Number, VariableSymbol: strconv.FormatInt(m.Number, 10), Language: m.Lang,
-			JoinedAt: m.JoinedAt, OnboardedAt: m.OnboardedAt, LeftAt: m.LeftAt, LeaveRequestedAt: m.LeaveRequestedAt, EraseDueAt: m.EraseDueAt}}
+			JoinedAt: m.JoinedAt, OnboardedAt: m.OnboardedAt, LeftAt: m.LeftAt, LeaveRequestedAt: m.LeaveRequestedAt, EraseDueAt: s.eraseDue(m)}}
 	if x.Workplaces == nil {
 		x.Workplaces = []string{}
 	}
@@ -128,6 +129,15 @@ func (s *Service) BuildExport(ctx context.Context, id, lang string) (*Export, er
 	return x, nil
 }
 
+// eraseDue is when a member who left is to be erased, nil before leaving.
+func (s *Service) eraseDue(m *Member) *time.Time {
+	if m.LeftAt == nil || m.Erased {
+		return nil
+	}
+	t := m.LeftAt.Add(s.d.EraseAfter)
+	return &t
+}
+
 func (s *Service) registrationsOf(ctx context.Context, m *Member, lang string) ([]events.MemberRegistration, error) {
 	if s.d.Events == nil || m.Erased || m.Contact.Email == "" {
 		return nil, nil
@@ -151,9 +161,11 @@ func (s *Service) history(ctx context.Context, id string) ([]ExportEvent, error)
 			return nil, fmt.Errorf("history of member: %w", err)
 		}
 		e.At = at.Time
-		switch actor {
-		case ActorMember, "retention":
-			e.By = actor
+		switch {
+		case strings.HasPrefix(actor, "member:"):
+			e.By = "member"
+		case actor == RetentionActor:
+			e.By = RetentionActor
 		default:
 			e.By = "committee"
 		}
@@ -306,7 +318,7 @@ func (s *Service) exportPDF(x *Export, lang string) ([]byte, error) {
 	for _, e := range x.History {
 		by := e.By
 		switch by {
-		case ActorMember:
+		case "member":
 			by = t("export.by_member")
 		case "committee":
 			by = t("export.by_committee")

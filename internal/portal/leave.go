@@ -7,117 +7,103 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-
-	"unionhall/internal/auth"
-	"unionhall/internal/db"
-	"unionhall/internal/jobs"
+	"time"
 )
 
-// eraseJob is the durable job that erases a member's personal data once
-// the retention period after leaving is over. Its payload is the member's
-// id (random, not personal).
-const eraseJob = "portal.erase"
-
-// ErrAlreadyLeft: the member asked to leave before.
+// ErrAlreadyLeft: the member asked to leave before, or has left.
 var ErrAlreadyLeft = errors.New("portal: already asked to leave")
 
-// Leave records a member's own request to leave: they stop being a member
-// at once (members.left_at), the request is marked for the committee
-// (leave_requested_at, shown in the console), the member and the committee
-// are told by email, and the erasure of the personal data is due after
-// EraseAfter — at once when it is zero, in the same transaction, else by
-// the durable job eraseJob, enqueued in the same transaction, so the
-// erasure cannot be forgotten across restarts.
+// Leave records a member's own, confirmed request to leave in the member
+// registry (members.RequestLeave: the committee's queue and the record's
+// trail), then tells the member and the committee address by email. The
+// committee records the leaving itself, as for any member; the erasure
+// after the retention period follows from that (RunRetention). Asking
+// again changes nothing and sends nothing.
 func (s *Service) Leave(ctx context.Context, m *Member) error {
-	if m.LeaveRequestedAt != nil || m.Erased {
+	if m.LeaveRequestedAt != nil || m.LeftAt != nil || m.Erased {
 		return ErrAlreadyLeft
 	}
-	now := s.d.Now()
-	due := now.Add(s.d.EraseAfter)
-	at := s.date(now)
-	erase := T(m.Lang, "mail.leave.erase_on", "date", s.date(due))
+	at, err := s.d.Registry.RequestLeave(ctx, m.ID)
+	if errors.Is(err, ErrNoMember) {
+		return ErrAlreadyLeft
+	}
+	if err != nil {
+		return err
+	}
+	days := strconv.Itoa(int(s.d.EraseAfter.Hours() / 24))
+	erase := T(m.Lang, "mail.leave.erase_on", "days", days)
 	if s.d.EraseAfter <= 0 {
 		erase = T(m.Lang, "mail.leave.erase_now")
 	}
 	number := strconv.FormatInt(m.Number, 10)
-	toMember := message(m.Lang, m.Contact.Email, T(m.Lang, "mail.leave.subject"),
-		T(m.Lang, "mail.leave.text", "date", at, "erase", erase, "number", number))
 	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.d.Registry.RecordLeaveRequest(ctx, tx, m.ID, now, due); err != nil {
-			if errors.Is(err, ErrNoMember) {
-				return ErrAlreadyLeft
-			}
-			return err
-		}
 		if m.Contact.Email != "" {
-			if err := s.d.Outbox.Enqueue(ctx, tx, toMember); err != nil {
+			msg := message(m.Lang, m.Contact.Email, T(m.Lang, "mail.leave.subject"),
+				T(m.Lang, "mail.leave.text", "date", s.date(at), "erase", erase, "number", number))
+			if err := s.d.Outbox.Enqueue(ctx, tx, msg); err != nil {
 				return fmt.Errorf("queue leave confirmation: %w", err)
 			}
 		}
 		if to := s.committee(); to != "" {
 			cl := s.committeeLang()
 			msg := message(cl, to, T(cl, "mail.leave_committee.subject"), T(cl, "mail.leave_committee.text",
-				"number", number, "date", s.date(due), "url", s.d.BaseURL+"/admin/members/"+m.ID))
+				"number", number, "days", days, "url", s.d.BaseURL+"/admin/members/"+m.ID))
 			if err := s.d.Outbox.Enqueue(ctx, tx, msg); err != nil {
 				return fmt.Errorf("queue leave notice: %w", err)
 			}
 		}
-		detail := fmt.Sprintf("by the member; personal data erased after %d days", int(s.d.EraseAfter.Hours()/24))
-		if err := s.audit(ctx, tx, m.ID, "member.leave-request", detail); err != nil {
-			return err
-		}
-		if s.d.EraseAfter <= 0 {
-			return s.erase(ctx, tx, m.ID)
-		}
-		if s.d.Queue == nil {
-			return errors.New("portal: no job queue to erase the data later")
-		}
-		_, err := s.d.Queue.Enqueue(ctx, tx, eraseJob, []byte(m.ID), due)
-		return err
+		return nil
 	})
 }
 
-func (s *Service) erase(ctx context.Context, tx *sql.Tx, id string) error {
-	if err := s.d.Registry.Erase(ctx, tx, id); err != nil {
-		return err
+// RetentionActor is the audit actor of the erasure after leaving.
+const RetentionActor = "retention"
+
+// EraseDue erases the personal data of every member who left more than
+// EraseAfter ago (members.LeftBefore; 0 erases everyone who has left), as
+// the console's erasure does, and ends their portal sessions. It reads
+// what to do from the database each time, so a restart loses nothing:
+// whatever was due while the server was down is erased on the next run.
+func (s *Service) EraseDue(ctx context.Context) (int, error) {
+	ids, err := s.d.Registry.LeftBefore(ctx, s.d.Now().Add(-s.d.EraseAfter))
+	if err != nil {
+		return 0, err
 	}
-	return auth.Audit(ctx, s.d.DB, tx, auth.Entry{At: s.d.Now(), ActorID: "retention", Action: "member.erase",
-		SubjectType: "member", SubjectID: id, Detail: "personal data erased after leaving at the member's request"})
+	n := 0
+	for _, id := range ids {
+		if err := s.d.Registry.Erase(ctx, RetentionActor, id); err != nil && !errors.Is(err, ErrNoMember) {
+			return n, fmt.Errorf("erase member after leaving: %w", err)
+		}
+		if err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error { return s.tokens.EndAll(ctx, tx, id, s.d.Now()) }); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
-// handleErase is eraseJob: erase the member's personal data if the leave
-// request still stands and its time has come. A member the committee has
-// taken back meanwhile (leave_requested_at cleared) is left alone, and a
-// record already erased (by the console) needs nothing.
-func (s *Service) handleErase(ctx context.Context, j jobs.Job) error {
-	id := string(j.Payload)
-	if !db.ValidID(id) {
-		return jobs.Permanent(errors.New("portal erase: bad member id in payload"))
+// RunRetention runs EraseDue at once and then every interval until ctx
+// ends.
+func (s *Service) RunRetention(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.EraseDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("erase members after leaving", "err", err)
+		} else if n > 0 {
+			s.log.Info("erased members after leaving", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
-	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var erased bool
-		var req, due sql.Null[db.Time]
-		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT erased, leave_requested_at, erase_due_at FROM members WHERE id = ?`), id).
-			Scan(&erased, &req, &due)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("portal erase: %w", err)
-		}
-		if erased || !req.Valid || !due.Valid {
-			return nil
-		}
-		if s.d.Now().Before(due.V.Time) {
-			return fmt.Errorf("portal erase: not due yet")
-		}
-		return s.erase(ctx, tx, id)
-	})
 }
 
 type leaveData struct {
-	EraseDate string
-	AtOnce    bool
+	Days   string
+	AtOnce bool
 }
 
 func (s *Service) handleLeave(w http.ResponseWriter, r *http.Request, lang string, me *signedIn) {
@@ -127,12 +113,24 @@ func (s *Service) handleLeave(w http.ResponseWriter, r *http.Request, lang strin
 		s.failed(w, r, lang)
 		return
 	}
-	if m.LeaveRequestedAt != nil || m.Erased {
+	if r.Method == http.MethodPost && m.LeaveRequestedAt != nil && m.LeftAt == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err == nil && r.PostFormValue("step") == "withdraw" {
+			if err := s.d.Registry.WithdrawLeave(r.Context(), m.ID); err != nil && !errors.Is(err, ErrNoMember) {
+				s.log.Error("withdraw leave request", "err", err)
+				s.failed(w, r, lang)
+				return
+			}
+			http.Redirect(w, r, Base(lang)+"?withdrawn=1", http.StatusSeeOther)
+			return
+		}
+	}
+	if m.LeaveRequestedAt != nil || m.LeftAt != nil || m.Erased {
 		s.message(w, r, lang, "leave.title", "leave.already", http.StatusConflict)
 		return
 	}
 	v := s.view(lang, "leave.title")
-	v.Data = leaveData{EraseDate: s.date(s.d.Now().Add(s.d.EraseAfter)), AtOnce: s.d.EraseAfter <= 0}
+	v.Data = leaveData{Days: strconv.Itoa(int(s.d.EraseAfter.Hours() / 24)), AtOnce: s.d.EraseAfter <= 0}
 	if r.Method != http.MethodPost {
 		s.render(w, r, "leave", v, http.StatusOK)
 		return
@@ -157,12 +155,9 @@ func (s *Service) handleLeave(w http.ResponseWriter, r *http.Request, lang strin
 	case errors.Is(err, ErrAlreadyLeft):
 		s.message(w, r, lang, "leave.title", "leave.already", http.StatusConflict)
 	case err != nil:
-		s.log.Error("member leaves", "err", err)
+		s.log.Error("member asks to leave", "err", err)
 		s.failed(w, r, lang)
 	default:
-		if s.d.EraseAfter <= 0 {
-			s.clearCookie(w, r)
-		}
 		s.message(w, r, lang, "leave.done_title", "leave.done_text", http.StatusOK)
 	}
 }

@@ -4,23 +4,26 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
-	"strings"
 
 	"unionhall/internal/events"
 )
 
 type homeData struct {
-	M           *Member
-	LangName    string
-	Joined      string
-	Left        string
-	EraseDue    string
-	Applied     string
-	Occupations []occRow
-	Events      []eventRow
-	MeetingsURL string
-	HasPDF      bool
-	CanEdit     bool
+	M        *Member
+	LangName string
+	Joined   string
+	Left     string
+	EraseDue string
+	// LeavePending is the date of a request to leave the committee has
+	// not recorded yet.
+	LeavePending string
+	Applied      string
+	Occupations  []occRow
+	Events       []eventRow
+	MeetingsURL  string
+	HasPDF       bool
+	CanEdit      bool
+	CanLeave     bool
 }
 
 type occRow struct{ Text, Since string }
@@ -92,12 +95,15 @@ func (s *Service) handleHome(w http.ResponseWriter, r *http.Request, lang string
 		return
 	}
 	d := homeData{M: m, LangName: s.langName(m.Lang), Joined: s.date(m.JoinedAt), MeetingsURL: s.meetingsURL(lang),
-		HasPDF: m.ApplicationID != "", CanEdit: m.LeaveRequestedAt == nil && m.LeftAt == nil}
+		HasPDF: m.ApplicationID != "", CanEdit: m.LeftAt == nil && !m.Erased, CanLeave: m.LeaveRequestedAt == nil && m.LeftAt == nil && !m.Erased}
 	if m.LeftAt != nil {
 		d.Left = s.date(*m.LeftAt)
 	}
-	if m.EraseDueAt != nil {
-		d.EraseDue = s.date(*m.EraseDueAt)
+	if due := s.eraseDue(m); due != nil {
+		d.EraseDue = s.date(*due)
+	}
+	if m.LeaveRequestedAt != nil && m.LeftAt == nil {
+		d.LeavePending = s.date(*m.LeaveRequestedAt)
 	}
 	if m.AppliedAt != nil {
 		d.Applied = s.date(*m.AppliedAt)
@@ -109,8 +115,11 @@ func (s *Service) handleHome(w http.ResponseWriter, r *http.Request, lang string
 		d.Events = append(d.Events, eventRow{Title: e.Title, URL: e.URL, Start: s.date(e.Start), Status: T(lang, "status."+e.Status), Anonymous: e.Anonymous})
 	}
 	v := s.view(lang, "home.title")
-	if r.URL.Query().Get("saved") == "1" {
+	switch {
+	case r.URL.Query().Get("saved") == "1":
 		v.Message = v.T("home.saved")
+	case r.URL.Query().Get("withdrawn") == "1":
+		v.Message = v.T("home.withdrawn")
 	}
 	v.Data = d
 	s.render(w, r, "home", v, http.StatusOK)
@@ -224,6 +233,3 @@ func (s *Service) renderDetails(w http.ResponseWriter, r *http.Request, lang str
 	v.Data = d
 	s.render(w, r, "details", v, status)
 }
-
-// fieldList names changed fields for an audit detail.
-func fieldList(fs []string) string { return strings.Join(fs, ", ") }

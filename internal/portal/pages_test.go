@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 )
@@ -57,7 +58,7 @@ func TestEditDetails(t *testing.T) {
 			t.Fatalf("saved: %+v %v", m, err)
 		}
 		trail := strings.Join(auditActions(t, d, id), "\n")
-		if !strings.Contains(trail, "member.edit: by the member; changed: postal code, phone, language") || strings.Contains(trail, "777") {
+		if !strings.Contains(trail, "member.edit: changed: postal code, phone, language (by the member)") || strings.Contains(trail, "777") {
 			t.Errorf("audit: %s", trail)
 		}
 		if _, body := c.get("/en/member/?saved=1"); !strings.Contains(body, "777 000 111") || !strings.Contains(body, "have been saved") {
@@ -246,15 +247,18 @@ func TestExport(t *testing.T) {
 	})
 }
 
-// TestLeave: two steps, the member and the committee told, erasure by the
-// durable job once the retention period is over, the member number kept.
+// TestLeave: two steps; the request goes to the registry's queue, the
+// member and the committee are told; the member may withdraw it; once the
+// committee records the leaving, the retention sweep erases the personal
+// data after the retention period, keeping the member number.
 func TestLeave(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, 30*24*time.Hour)
 		id := e.addMember(21, "jana@posta.example", "Jana", "cs")
 		c := e.client()
 		c.signIn("jana@posta.example", "cs")
-		if st, body := c.get("/cs/clen/leave"); st != 200 || !strings.Contains(body, "2026-04-01") {
+		ctx := context.Background()
+		if st, body := c.get("/cs/clen/leave"); st != 200 || !strings.Contains(body, "30 dní") {
 			t.Fatalf("leave page: %d %.300s", st, body)
 		}
 		if st, body := c.post("/cs/clen/leave", url.Values{}); st != 200 || !strings.Contains(body, `name="confirm"`) {
@@ -263,56 +267,73 @@ func TestLeave(t *testing.T) {
 		if st, body := c.post("/cs/clen/leave", url.Values{"step": {"confirm"}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "Zaškrtněte") {
 			t.Fatalf("step 2 without the box: %d", st)
 		}
-		m, _ := e.svc.d.Registry.Member(context.Background(), id)
-		if m.LeftAt != nil {
-			t.Fatal("left without confirming")
+		if m, _ := e.svc.d.Registry.Member(ctx, id); m.LeaveRequestedAt != nil {
+			t.Fatal("asked without confirming")
 		}
-		if st, _ := c.post("/cs/clen/leave", url.Values{"step": {"confirm"}, "confirm": {"yes"}}); st != 200 {
+		confirm := url.Values{"step": {"confirm"}, "confirm": {"yes"}}
+		if st, _ := c.post("/cs/clen/leave", confirm); st != 200 {
 			t.Fatalf("confirm: %d", st)
 		}
-		if st, _ := c.post("/cs/clen/leave", url.Values{"step": {"confirm"}, "confirm": {"yes"}}); st != http.StatusConflict {
+		if st, _ := c.post("/cs/clen/leave", confirm); st != http.StatusConflict {
 			t.Errorf("twice: %d", st)
 		}
 		mine := e.out.to("jana@posta.example")
-		if len(mine) != 2 || !strings.Contains(mine[1].Text, "2026-04-01") || !strings.Contains(mine[1].Subject, "Vystoupili") {
+		if len(mine) != 2 || !strings.Contains(mine[1].Text, "30 dní") || !strings.Contains(mine[1].Subject, "vystoupení") {
 			t.Errorf("member email: %+v", mine)
 		}
 		if n := len(e.out.to("committee@union.example")); n != 1 {
 			t.Errorf("%d committee notices", n)
 		}
-		m, _ = e.svc.d.Registry.Member(context.Background(), id)
-		if m.LeftAt == nil || m.LeaveRequestedAt == nil || m.Erased {
-			t.Fatalf("after leaving: %+v", m)
+		queue, err := e.reg.LeaveRequests(ctx, &auth.Account{ID: "chair", Roles: auth.Roles})
+		if err != nil || len(queue) != 1 || queue[0].Number != 21 {
+			t.Fatalf("committee queue: %+v %v", queue, err)
 		}
-		// Still signed in until the erasure: the export works.
+		// Withdrawn, and asked again.
+		if st, body := c.get("/cs/clen/"); !strings.Contains(body, `id="withdraw"`) {
+			t.Fatalf("home lacks the withdraw button: %d", st)
+		}
+		if st, _ := c.post("/cs/clen/leave", url.Values{"step": {"withdraw"}}); st != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d", st)
+		}
+		if m, _ := e.svc.d.Registry.Member(ctx, id); m.LeaveRequestedAt != nil {
+			t.Fatal("not withdrawn")
+		}
+		if st, _ := c.post("/cs/clen/leave", confirm); st != 200 {
+			t.Fatalf("ask again: %d", st)
+		}
+		// The committee records the leaving; nothing is erased before its time.
+		if err := e.reg.RecordLeaving(ctx, &auth.Account{ID: "chair", Roles: auth.Roles}, id, false); err != nil {
+			t.Fatal(err)
+		}
+		if st, body := c.get("/cs/clen/"); st != 200 || !strings.Contains(body, "budou smazány 2026-04-01") {
+			t.Errorf("home after leaving: %d", st)
+		}
 		if st, _ := c.get("/cs/clen/export.json"); st != 200 {
 			t.Errorf("export after leaving: %d", st)
 		}
-		// The job waits for its time.
 		e.clock.Add(29 * 24 * time.Hour)
-		e.queue.RunOnce(context.Background())
-		if m, _ = e.svc.d.Registry.Member(context.Background(), id); m.Erased {
-			t.Fatal("erased early")
+		if n, err := e.svc.EraseDue(ctx); err != nil || n != 0 {
+			t.Fatalf("erased early: %d %v", n, err)
 		}
 		e.clock.Add(24*time.Hour + time.Minute)
-		if n, err := e.queue.RunOnce(context.Background()); err != nil || n != 1 {
-			t.Fatalf("erase job: %d %v", n, err)
+		if n, err := e.svc.EraseDue(ctx); err != nil || n != 1 {
+			t.Fatalf("erase: %d %v", n, err)
 		}
-		m, _ = e.svc.d.Registry.Member(context.Background(), id)
+		m, _ := e.svc.d.Registry.Member(ctx, id)
 		if !m.Erased || m.Number != 21 || m.Contact.Email != "" || len(m.Occupations) != 0 || len(m.Workplaces) != 1 {
 			t.Errorf("after erasure: %+v", m)
 		}
 		if st, body := c.get("/cs/clen/"); st != 200 || !strings.Contains(body, `name="email"`) {
 			t.Errorf("session survived the erasure: %d", st)
 		}
-		if !strings.Contains(strings.Join(auditActions(t, d, id), "\n"), "member.erase") {
+		if !strings.Contains(strings.Join(auditActions(t, d, id), "\n"), "member.leave: personal data erased") {
 			t.Error("erasure not in the audit")
 		}
 	})
 }
 
-// TestLeaveAtOnce: with erase_after_days = 0 the data goes in the same
-// transaction.
+// TestLeaveAtOnce: with erase_after_days = 0 the data goes at the first
+// sweep after the committee recorded the leaving.
 func TestLeaveAtOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, 0)
@@ -322,12 +343,19 @@ func TestLeaveAtOnce(t *testing.T) {
 		if st, _ := c.post("/en/member/leave", url.Values{"step": {"confirm"}, "confirm": {"yes"}}); st != 200 {
 			t.Fatalf("leave: %d", st)
 		}
-		m, _ := e.svc.d.Registry.Member(context.Background(), id)
-		if !m.Erased || m.Number != 5 {
-			t.Errorf("not erased at once: %+v", m)
-		}
-		if mine := e.out.to("jana@posta.example"); len(mine) != 2 || !strings.Contains(mine[1].Text, "has been erased") {
+		if mine := e.out.to("jana@posta.example"); len(mine) != 2 || !strings.Contains(mine[1].Text, "as soon as you have left") {
 			t.Errorf("member email: %+v", mine)
+		}
+		ctx := context.Background()
+		if err := e.reg.RecordLeaving(ctx, &auth.Account{ID: "chair", Roles: auth.Roles}, id, false); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(time.Second)
+		if n, err := e.svc.EraseDue(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d %v", n, err)
+		}
+		if m, _ := e.svc.d.Registry.Member(ctx, id); !m.Erased || m.Number != 5 {
+			t.Errorf("not erased: %+v", m)
 		}
 	})
 }

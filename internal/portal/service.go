@@ -16,7 +16,6 @@ import (
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/events"
-	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
@@ -36,16 +35,14 @@ type EventRegistrations interface {
 	RegistrationsOf(ctx context.Context, email, lang string) ([]events.MemberRegistration, error)
 }
 
-// Deps is what the portal needs. DB, Keys, Registry and Outbox are required.
+// Deps is what the portal needs. DB, Keys, Registry (NewRegistry over the
+// member registry) and Outbox are required.
 type Deps struct {
 	DB       *db.DB
 	Keys     *seal.Keyring
 	Registry Registry
 	Outbox   Outbox
-	// Queue runs the erasure jobs; without it erasure runs only when due
-	// at once (tests of the pages alone).
-	Queue  *jobs.Queue
-	Events EventRegistrations
+	Events   EventRegistrations
 	// Site returns the current site (member-only pages, the language
 	// list, the committee address); Layout renders inside its chrome.
 	Site   func() *content.Site
@@ -115,9 +112,6 @@ func New(d Deps) *Service {
 			return r.RemoteAddr
 		}
 	}
-	if d.Registry == nil {
-		d.Registry = NewTableRegistry(d.DB, d.Keys)
-	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	s := &Service{
 		d:   d,
@@ -128,9 +122,6 @@ func New(d Deps) *Service {
 		byMail: auth.NewLimiter(d.PerEmail, 15*time.Minute, d.Now),
 	}
 	s.tmpl = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
-	if d.Queue != nil {
-		d.Queue.Handle(eraseJob, s.handleErase)
-	}
 	return s
 }
 

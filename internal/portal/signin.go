@@ -10,12 +10,9 @@ import (
 	"time"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/members"
 	"unionhall/internal/seal"
 )
-
-// ActorMember is the audit trail's actor for what members do themselves
-// in the portal; the entry's subject names which member.
-const ActorMember = "member"
 
 // Errors of sign-in.
 var (
@@ -84,7 +81,7 @@ func (s *Service) sendLink(ctx context.Context, email, lang, next string) error 
 }
 
 func (s *Service) audit(ctx context.Context, tx *sql.Tx, memberID, action, detail string) error {
-	return auth.Audit(ctx, s.d.DB, tx, auth.Entry{At: s.d.Now(), ActorID: ActorMember, Action: action,
+	return auth.Audit(ctx, s.d.DB, tx, auth.Entry{At: s.d.Now(), ActorID: members.SelfActor(memberID), Action: action,
 		SubjectType: "member", SubjectID: memberID, Detail: detail})
 }
 

@@ -3,10 +3,6 @@
 -- are kept apart from the console's login_tokens and sessions, so a member
 -- session can never be taken for a console session. Tokens and session ids
 -- are stored only as SHA-256 hashes.
---
--- members.leave_requested_at marks a member who asked to leave from the
--- portal (the console shows it); members.erase_due_at is when the durable
--- erasure job will erase their personal data ([members] erase_after_days).
 -- +goose Up
 CREATE TABLE member_login_tokens (
     hash       BLOB PRIMARY KEY,
@@ -26,11 +22,6 @@ CREATE TABLE member_sessions (
 );
 CREATE INDEX member_sessions_member ON member_sessions (member_id);
 
-ALTER TABLE members ADD COLUMN leave_requested_at TEXT;
-ALTER TABLE members ADD COLUMN erase_due_at TEXT;
-
 -- +goose Down
-ALTER TABLE members DROP COLUMN erase_due_at;
-ALTER TABLE members DROP COLUMN leave_requested_at;
 DROP TABLE member_sessions;
 DROP TABLE member_login_tokens;
