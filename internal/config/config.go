@@ -105,8 +105,9 @@ type Members struct {
 	// FeeInfo is the dues information per language ({fee_info} in the
 	// welcome email), e.g. {cs = "…", en = "…"}.
 	FeeInfo map[string]string `toml:"fee_info"`
-	// EraseAfterDays is how long after a member leaves from the portal
-	// their personal data is erased (internal/portal); 0 erases at once.
+	// EraseAfterDays is how long after a member has left their personal
+	// data is erased (internal/portal's hourly sweep); 0 erases at the
+	// next sweep.
 	EraseAfterDays int `toml:"erase_after_days"`
 }
 

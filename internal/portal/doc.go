@@ -25,23 +25,24 @@
 //     (auth.Limiter: 20 per client address and 5 per address in 15
 //     minutes) count every attempt. A member who left can still sign in
 //     until their data is erased, to take it with them; an erased one
-//     cannot (erasure deletes the sessions and links too).
-//   - The registry is an interface (Registry) defined here, with what the
-//     portal needs: find by email, load, update contact details, record a
-//     leave request, erase, the signed application PDF, notes.
-//     tableRegistry answers it from the member tables, with the console's
-//     sealing (members.data JSON under AAD members/data/<id>, the blind
-//     index member.email), until the member registry package lands; the
-//     portal never imports the console.
-//   - Editing is audited by field names only ("by the member; changed:
-//     phone"), in the change's own transaction. A changed email is checked
-//     against other members' records under db.LockKey (as the console's
-//     edit) and refused with the same words as there; the committee
-//     address (settings' committee_email, else the site's
-//     params.committeeEmail) is told in the same transaction, with the
+//     cannot (the sweep ends their sessions and links).
+//   - The registry is internal/members, reached through a small interface
+//     defined here (Registry: find by email, load, update contact details,
+//     request or withdraw leaving, who left before when, erase, notes) and
+//     answered by registryAdapter, so the pages speak the portal's own
+//     types. Only the signed application's PDF and date are read from
+//     internal/membership's applications table, which the registry links
+//     to but does not hold. The portal never imports the console.
+//   - Editing goes through members.UpdateContact, which audits the changed
+//     field names (never values) as the member's own act
+//     (members.SelfActor) and refuses an email another member's record has
+//     (under db.LockKey, as the console's edit), with the same words as
+//     there. A changed email is told to the committee address (settings'
+//     committee_email, else the site's params.committeeEmail) with the
 //     member number and a console link only, because a changed address is
-//     also how an account is taken over. The member signs in with the new
-//     address from then on.
+//     also how an account is taken over; the notice is queued after the
+//     change committed, so none goes out for a change that did not happen.
+//     The member signs in with the new address from then on.
 //   - Export (export.go, docs/member-export.md): one BuildExport feeds the
 //     JSON (stable snake_case names, a format and version field) and the
 //     PDF (go-pdf/fpdf with the application PDF's embedded DejaVu subset,
@@ -51,15 +52,20 @@
 //     "committee" or "retention" as the doer: committee members are not
 //     named to the member. Each download is recorded before it is sent.
 //   - Leaving takes two POSTs (what happens, then a ticked box), without
-//     script. The member stops being a member at once (left_at), the
-//     request is marked (leave_requested_at, which the console shows), the
-//     member and the committee are told by email, and erasure is due after
-//     [members] erase_after_days (default 30; 0 erases in the same
-//     transaction). Erasure is a durable job (portal.erase) enqueued with
-//     the request, so a restart cannot forget it; it keeps the member
-//     number, dates and workplaces, as the console's erasure does, so dues
-//     history stays whole. A request the committee has withdrawn meanwhile
-//     (leave_requested_at cleared) is not erased.
+//     script. The confirmed request goes to the registry
+//     (members.RequestLeave: the committee's queue, LeaveRequests, and the
+//     record's trail), and the member and the committee are told by email.
+//     The committee records the leaving, as for any member (dues may need
+//     settling first); until then the member can withdraw the request on
+//     their page. Erasure follows from the leaving, not from the request:
+//     RunRetention sweeps hourly for members who left more than [members]
+//     erase_after_days ago (default 30; 0 = at the next sweep) and erases
+//     them with members.Erase, which keeps the member number, dates and
+//     workplaces so dues history stays whole, and ends their portal
+//     sessions. The sweep reads the database each time, so a restart or an
+//     outage loses nothing: what fell due meanwhile goes at the next run.
+//     It applies to every member who left, however they left: personal
+//     data is kept only as long as needed.
 //   - Bad input keeps what was typed: the form comes back (422, 409 for an
 //     address another member has) with an error summary linking to each
 //     field, the message beside it, every value as typed with refused
