@@ -99,23 +99,9 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	if d.LinkTTL <= 0 {
-		d.LinkTTL = 15 * time.Minute
-	}
-	if d.IdleTimeout <= 0 {
-		d.IdleTimeout = 2 * time.Hour
-	}
-	if d.AbsoluteTimeout <= 0 {
-		d.AbsoluteTimeout = 12 * time.Hour
-	}
+	SignInDefaults(&d.LinkTTL, &d.IdleTimeout, &d.AbsoluteTimeout, &d.PerAddress, &d.PerEmail)
 	if d.ClientAddr == nil {
 		d.ClientAddr = remoteAddr
-	}
-	if d.PerAddress <= 0 {
-		d.PerAddress = 20
-	}
-	if d.PerEmail <= 0 {
-		d.PerEmail = 5
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	var oc *oidcClient

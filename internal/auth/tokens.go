@@ -33,6 +33,27 @@ type Tokens struct {
 	Logger                                *slog.Logger
 }
 
+// SignInDefaults fills the zero values among a sign-in's timings and rate
+// limits with the console's defaults: links 15 minutes, sessions 2 hours
+// idle and 12 hours at most, 20 link requests per client address and 5 per
+// email in 15 minutes. The member portal uses the same.
+func SignInDefaults(linkTTL, idle, absolute *time.Duration, perAddress, perEmail *int) {
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{linkTTL, 15 * time.Minute}, {idle, 2 * time.Hour}, {absolute, 12 * time.Hour}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
+	if *perAddress <= 0 {
+		*perAddress = 20
+	}
+	if *perEmail <= 0 {
+		*perEmail = 5
+	}
+}
+
 // touchEvery limits how often a session's last_seen_at is written: the idle
 // time-out does not need to-the-second precision, and a write per request
 // would serialise every page on SQLite's single writer.

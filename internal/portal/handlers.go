@@ -132,7 +132,6 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request, lang, rest strin
 		s.render(w, r, "signin", v, status)
 		return
 	}
-	ctx := r.Context()
 	switch rest {
 	case "":
 		s.handleHome(w, r, lang, me)
@@ -146,23 +145,24 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request, lang, rest strin
 		s.handleExportPDF(w, r, lang, me)
 	case "leave":
 		s.handleLeave(w, r, lang, me)
-	case "signout":
-		if err := s.SignOut(ctx, me.ID, me.hash); err != nil {
-			s.log.Error("member sign out", "err", err)
-			s.failed(w, r, lang)
-			return
-		}
-		s.clearCookie(w, r)
-		s.message(w, r, lang, "signout.title", "signout.text", http.StatusOK)
-	case "signout-everywhere":
-		if err := s.SignOutEverywhere(ctx, me.ID); err != nil {
-			s.log.Error("member sign out everywhere", "err", err)
-			s.failed(w, r, lang)
-			return
-		}
-		s.clearCookie(w, r)
-		s.message(w, r, lang, "signout.title", "signout_all.text", http.StatusOK)
+	case "signout", "signout-everywhere":
+		s.handleSignOut(w, r, lang, me, rest == "signout-everywhere")
 	}
+}
+
+// handleSignOut ends this session, or every session of the member.
+func (s *Service) handleSignOut(w http.ResponseWriter, r *http.Request, lang string, me *signedIn, everywhere bool) {
+	end, text := func() error { return s.SignOut(r.Context(), me.ID, me.hash) }, "signout.text"
+	if everywhere {
+		end, text = func() error { return s.SignOutEverywhere(r.Context(), me.ID) }, "signout_all.text"
+	}
+	if err := end(); err != nil {
+		s.log.Error("member sign out", "everywhere", everywhere, "err", err)
+		s.failed(w, r, lang)
+		return
+	}
+	s.clearCookie(w, r)
+	s.message(w, r, lang, "signout.title", text, http.StatusOK)
 }
 
 // view is what every portal template gets.
