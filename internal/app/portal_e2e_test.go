@@ -208,6 +208,16 @@ func journey(t *testing.T, b *browsertest.Browser, a *App, base string, smtp *ma
 	}
 	assertAxe(t, tab, "left")
 	waitMail(t, smtp, email, "you asked in the members' portal to leave")
+	// The committee sees the request on the dashboard and the record.
+	browsertest.Navigate(t, console, base+"/admin/")
+	if got := browsertest.Text(t, console, "main"); !strings.Contains(got, "Requests to leave") {
+		t.Fatalf("dashboard lacks the leave request: %.400s", got)
+	}
+	assertAxe(t, console, "console dashboard with a leave request")
+	browsertest.ClickNavigate(t, console, `main a[href^="/admin/members/"]`)
+	if browsertest.Count(t, console, "#leave-requested") != 1 {
+		t.Error("member page lacks the leave request")
+	}
 	browsertest.Navigate(t, tab, base+"/en/member/")
 	assertAxe(t, tab, "portal home after leaving")
 	browsertest.Navigate(t, tab, base+"/cs/clen/")
