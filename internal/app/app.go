@@ -147,7 +147,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// portal and later features, share this one. Erasing a member erases
 	// the applications they signed in the same transaction.
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
-		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
+			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		Events:  a.Events, // the console's events pages (counts, registrants, check-in)

@@ -91,7 +91,7 @@ func newEnv(t testing.TB, d *db.DB, eraseAfter time.Duration) *testEnv {
 	}
 	e := &testEnv{t: t, d: d, keys: kr, clock: &clock{t: testStart}, out: &memOutbox{d: d}}
 	e.reg = members.New(members.Deps{DB: d, Keys: kr, Now: e.clock.Now, Logger: testLogger(),
-		Erasers: []members.Eraser{membership.MemberApplicationEraser(d, kr)}})
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(d, kr), SessionEraser(d)}})
 	e.svc = New(Deps{DB: d, Keys: kr, Registry: NewRegistry(e.reg, d, kr), Outbox: e.out, BaseURL: "https://union.example",
 		CommitteeEmail: "committee@union.example", EraseAfter: eraseAfter, Now: e.clock.Now, Logger: testLogger()})
 	mux := http.NewServeMux()

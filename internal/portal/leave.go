@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"unionhall/internal/db"
 )
 
 // ErrAlreadyLeft: the member asked to leave before, or has left.
@@ -61,9 +63,9 @@ const RetentionActor = "retention"
 
 // EraseDue erases the personal data of every member who left more than
 // EraseAfter ago (members.LeftBefore; 0 erases everyone who has left), as
-// the console's erasure does, and ends their portal sessions. It reads
-// what to do from the database each time, so a restart loses nothing:
-// whatever was due while the server was down is erased on the next run.
+// the console's erasure does (SessionEraser ends their portal sessions).
+// It reads what to do from the database each time, so a restart loses
+// nothing: whatever fell due while the server was down goes on the next run.
 func (s *Service) EraseDue(ctx context.Context) (int, error) {
 	ids, err := s.d.Registry.LeftBefore(ctx, s.d.Now().Add(-s.d.EraseAfter))
 	if err != nil {
@@ -74,12 +76,24 @@ func (s *Service) EraseDue(ctx context.Context) (int, error) {
 		if err := s.d.Registry.Erase(ctx, RetentionActor, id); err != nil && !errors.Is(err, ErrNoMember) {
 			return n, fmt.Errorf("erase member after leaving: %w", err)
 		}
-		if err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error { return s.tokens.EndAll(ctx, tx, id, s.d.Now()) }); err != nil {
-			return n, err
-		}
 		n++
 	}
 	return n, nil
+}
+
+// SessionEraser is the member registry's eraser (members.Eraser) for the
+// portal: erasing a member, by this sweep or in the console, ends their
+// portal sessions and sign-in links in the same transaction, so an erased
+// member is signed out everywhere at once.
+func SessionEraser(d *db.DB) func(ctx context.Context, tx *sql.Tx, memberID string) (string, error) {
+	return func(ctx context.Context, tx *sql.Tx, memberID string) (string, error) {
+		for _, q := range []string{`DELETE FROM member_sessions WHERE member_id = ?`, `DELETE FROM member_login_tokens WHERE member_id = ?`} {
+			if _, err := tx.ExecContext(ctx, d.Rebind(q), memberID); err != nil {
+				return "", fmt.Errorf("end portal sessions: %w", err)
+			}
+		}
+		return "", nil
+	}
 }
 
 // RunRetention runs EraseDue at once and then every interval until ctx

@@ -359,3 +359,20 @@ func TestLeaveAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleErasureEndsPortalSessions: the committee's "leave and erase"
+// signs the member out of the portal in the same transaction.
+func TestConsoleErasureEndsPortalSessions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, 30*24*time.Hour)
+		id := e.addMember(8, "jana@posta.example", "Jana", "en")
+		c := e.client()
+		c.signIn("jana@posta.example", "en")
+		if err := e.reg.RecordLeaving(context.Background(), &auth.Account{ID: "chair", Roles: auth.Roles}, id, true); err != nil {
+			t.Fatal(err)
+		}
+		if st, body := c.get("/en/member/"); st != 200 || !strings.Contains(body, `name="email"`) || strings.Contains(body, "Jana") {
+			t.Errorf("still signed in after the console's erasure: %d", st)
+		}
+	})
+}
