@@ -85,6 +85,13 @@ var testStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, d *db.DB, eraseAfter time.Duration) *testEnv {
 	t.Helper()
+	return newEnvLog(t, d, eraseAfter, testLogger())
+}
+
+// newEnvLog is newEnv with every log line (the portal's, the access log's)
+// going to logger.
+func newEnvLog(t testing.TB, d *db.DB, eraseAfter time.Duration, logger *slog.Logger) *testEnv {
+	t.Helper()
 	kr, err := seal.NewKeyring(seal.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
@@ -93,10 +100,10 @@ func newEnv(t testing.TB, d *db.DB, eraseAfter time.Duration) *testEnv {
 	e.reg = members.New(members.Deps{DB: d, Keys: kr, Now: e.clock.Now, Logger: testLogger(),
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(d, kr), SessionEraser(d)}})
 	e.svc = New(Deps{DB: d, Keys: kr, Registry: NewRegistry(e.reg, d, kr), Outbox: e.out, BaseURL: "https://union.example",
-		CommitteeEmail: "committee@union.example", EraseAfter: eraseAfter, Now: e.clock.Now, Logger: testLogger()})
+		CommitteeEmail: "committee@union.example", EraseAfter: eraseAfter, Now: e.clock.Now, Logger: logger})
 	mux := http.NewServeMux()
 	e.svc.Register(mux)
-	e.srv = httptest.NewServer(web.Stack(mux, testLogger()))
+	e.srv = httptest.NewServer(web.Stack(mux, logger))
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -1,11 +1,14 @@
 package portal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -373,6 +376,59 @@ func TestConsoleErasureEndsPortalSessions(t *testing.T) {
 		}
 		if st, body := c.get("/en/member/"); st != 200 || !strings.Contains(body, `name="email"`) || strings.Contains(body, "Jana") {
 			t.Errorf("still signed in after the console's erasure: %d", st)
+		}
+	})
+}
+
+// lockedBuffer collects log output from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// TestNoPersonalDataInLogsOrURLs walks the portal with every log line
+// (debug level, the access log included) kept: sign-in for a member and a
+// stranger, a refused and a saved edit, exports, leaving. No email, name,
+// phone or token appears in the log, and no redirect carries one.
+func TestNoPersonalDataInLogsOrURLs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		var buf lockedBuffer
+		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		e := newEnvLog(t, d, 0, logger)
+		e.addMember(9, "jana@posta.example", "Jana", "en")
+		c := e.client()
+		c.signIn("jana@posta.example", "en")
+		c.post("/en/member/signin", url.Values{"email": {"stranger@posta.example"}})
+		f := goodDetails()
+		f.Set("phone_number", "call me 601")
+		c.post("/en/member/details", f)
+		f.Set("phone_number", "777 000 111")
+		_, _, h := c.do("POST", "/en/member/details", f, "")
+		if loc := h.Get("Location"); strings.ContainsAny(loc, "@") || strings.Contains(loc, "777") {
+			t.Errorf("redirect carries personal data: %s", loc)
+		}
+		c.get("/en/member/export.json")
+		c.get("/en/member/export.pdf")
+		c.post("/en/member/leave", url.Values{"step": {"confirm"}, "confirm": {"yes"}})
+		e.svc.Wait()
+		log := buf.String()
+		if !strings.Contains(log, "/en/member/") {
+			t.Fatalf("the access log did not run: %q", log)
+		}
+		// (Phone numbers as typed, with their spaces: bare digits turn up in
+		// durations.)
+		for _, pd := range []string{"jana", "posta.example", "stranger", "Dvořáková", "601 234 567", "777 000 111", "call me", "Praha", "Kvádr", "token="} {
+			if strings.Contains(log, pd) {
+				t.Errorf("log holds %q: %s", pd, log[max(0, strings.Index(log, pd)-200):min(len(log), strings.Index(log, pd)+100)])
+			}
 		}
 	})
 }
