@@ -142,6 +142,12 @@ func journey(t *testing.T, b *browsertest.Browser, a *App, base string, smtp *ma
 	}
 	_ = consoleLinkRE
 
+	// A member-only page asks a visitor to sign in, in its language.
+	if resp := browsertest.Navigate(t, tab, base+"/cs/meetings/"); resp.Status != 401 {
+		t.Fatalf("member-only page for a visitor: %d", resp.Status)
+	}
+	assertAxe(t, tab, "member-only page's sign-in (Czech)")
+
 	// The member signs in from the welcome email's link.
 	browsertest.Navigate(t, tab, portal)
 	assertAxe(t, tab, "portal sign-in")
@@ -152,6 +158,9 @@ func journey(t *testing.T, b *browsertest.Browser, a *App, base string, smtp *ma
 	browsertest.Navigate(t, tab, portalLinkRE.FindString(signin.Text))
 	assertAxe(t, tab, "sign-in button")
 	browsertest.ClickNavigate(t, tab, "main form button[type=submit]")
+	browsertest.Navigate(t, tab, base+"/en/meetings/spring-assembly/")
+	assertAxe(t, tab, "meeting minutes for a member")
+	browsertest.Navigate(t, tab, base+"/en/member/")
 	main := browsertest.Text(t, tab, "main")
 	if !strings.Contains(main, "Member number") || !strings.Contains(main, "Dvořáková") || !strings.Contains(main, "Tester") {
 		t.Fatalf("portal home: %.600s", main)
