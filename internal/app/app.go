@@ -25,6 +25,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/changes"
 	"unionhall/internal/config"
+	"unionhall/internal/console"
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/events"
@@ -151,8 +152,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
-		Events:  a.Events, // the console's events pages (counts, registrants, check-in)
-		FeeInfo: func(lang string) string { return cfg.Members.FeeInfo[lang] },
+		// Each feature's console pages, navigation and permissions, from
+		// its own folder (internal/console): the events pages.
+		Sections: []console.Section{a.Events.ConsoleSection()},
+		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		// The welcome email's {portal_url}: the member portal's sign-in.
 		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
 		Location:  s.Location, Now: now, Logger: logger})
@@ -190,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
 			// Cached public pages skip the router and the middleware
 			// (issue 8; site.Server.ServeCached says why that is safe).
-			Fast: a.Site.ServeCached})
+			Fast: a.fastPath()})
 	}
 	if err != nil {
 		a.Close()
@@ -269,6 +272,7 @@ func (a *App) routeContentTypes(public http.Handler) http.Handler {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost {
 			s := a.Site.Site()
 			if p := s.PageByURL(r.URL.Path); p != nil && p.Type == "register" && p.Kind == content.KindSection && p.Visible(a.now()) {
+				r.Pattern = JoinFormPattern // for the metrics, never the page's URL
 				a.Join.ServeForm(w, r, p.Lang, p)
 				return
 			}
