@@ -4,9 +4,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/textrule"
 )
 
 // field is one input of the contact form: its name (also the JSON and
@@ -52,21 +54,19 @@ func contactFrom(v map[string]string) Contact {
 		Address: v["address"], City: v["city"], PostalCode: v["postal_code"], Phone: v["phone_number"], Company: v["company_name"]}
 }
 
-// isBidi: the direction overrides, embeddings, isolates and marks that can
-// make text read differently from how it is stored.
+// isBidi picks, among the characters textrule refuses, those that change
+// the direction of text, for their own message.
 func isBidi(r rune) bool {
-	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+	return textrule.Refused(r) && unicode.Is(unicode.Bidi_Control, r)
 }
 
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError }
-
-// shown is s as it may be put back into a field: characters the portal
-// refuses become "�", so the person sees where they were and an unchanged
-// resubmission is refused again.
+// shown is s as it may be put back into a field: characters the public
+// forms refuse (textrule) become "�", so the person sees where they were
+// and an unchanged resubmission is refused again.
 func shown(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Map(func(r rune) rune {
-		if isControl(r) || isBidi(r) {
+		if textrule.Refused(r) {
 			return '\uFFFD'
 		}
 		return r
@@ -81,11 +81,9 @@ func (f *contactForm) check(langs []string, now time.Time) {
 		raw := f.Values[fl.Name]
 		v := strings.TrimSpace(raw)
 		switch {
-		case !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return r == 0xfffd }):
-			f.Errors[fl.Name] = []any{"err.control"}
 		case strings.ContainsFunc(raw, isBidi):
 			f.Errors[fl.Name] = []any{"err.bidi"}
-		case strings.ContainsFunc(raw, isControl):
+		case !utf8.ValidString(raw) || textrule.HasRefused(raw):
 			f.Errors[fl.Name] = []any{"err.control"}
 		case v == "" && fl.Required:
 			f.Errors[fl.Name] = []any{"err.required"}
