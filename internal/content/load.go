@@ -569,40 +569,32 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 	if p.CTAType != "" && !ctaTypes[p.CTAType] {
 		bad("ctatype", "ctaType %q is not one of register, fill, sign", p.CTAType)
 	}
-	switch v := m["draft"].(type) {
-	case nil:
-	case bool:
-		p.Draft = v
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "true", "yes":
-			p.Draft = true
-		case "false", "no", "":
-		default:
-			bad("draft", "draft must be true or false")
-		}
-	default:
-		bad("draft", "draft must be true or false")
-	}
-	for _, key := range []string{"members", "protected"} {
+	// A flag is true or false (YAML bool, or the words in quotes); a value
+	// that is neither is reported and counts as true, the safe reading for
+	// both: a typo must neither publish a draft nor members' minutes.
+	flag := func(key, message string) (on, set bool) {
 		switch v := m[key].(type) {
 		case nil:
+			return false, false
 		case bool:
-			p.MembersOnly = p.MembersOnly || v
+			return v, true
 		case string:
 			switch strings.ToLower(strings.TrimSpace(v)) {
 			case "true", "yes":
-				p.MembersOnly = true
+				return true, true
 			case "false", "no", "":
-			default:
-				// A typo must not publish members' minutes: keep it closed.
-				bad(key, "%s must be true or false; the page is kept for members only until it is fixed", key)
-				p.MembersOnly = true
+				return false, true
 			}
-		default:
-			bad(key, "%s must be true or false; the page is kept for members only until it is fixed", key)
-			p.MembersOnly = true
 		}
+		bad(key, message, key)
+		return true, true
+	}
+	if on, set := flag("draft", "%s must be true or false; the page stays hidden until it is fixed"); set {
+		p.Draft = on
+	}
+	for _, key := range []string{"members", "protected"} {
+		on, _ := flag(key, "%s must be true or false; the page is kept for members only until it is fixed")
+		p.MembersOnly = p.MembersOnly || on
 	}
 	if v, ok := m["weight"]; ok {
 		if w, ok := toInt(v); ok {
