@@ -161,10 +161,20 @@ func TestDetailsBadInput(t *testing.T) {
 		}
 		// The sign-in form too.
 		anon := e.client()
-		for _, v := range []string{"", "not-an-email", "<script>@x", strings.Repeat("a", 300) + "@x.cz", "a\u202e@posta.example"} {
-			st, body := anon.post("/cs/clen/signin", url.Values{"email": {v}})
-			if st != http.StatusBadRequest || !strings.Contains(body, "Toto není e-mailová adresa") || strings.Contains(body, "<script>@") {
-				t.Errorf("sign-in with %.20q: %d", v, st)
+		for lang, want := range map[string]string{"cs": "Toto není e-mailová adresa", "en": "This is not an email address"} {
+			for _, v := range []string{"", "not-an-email", "<script>@x", strings.Repeat("a", 300) + "@x.cz", "a\u202e@posta.example", "' OR 1=1 --@x.cz"} {
+				st, body := anon.post(Base(lang)+"signin", url.Values{"email": {v}})
+				if st != http.StatusBadRequest || !strings.Contains(body, want) || strings.Contains(body, "<script>@") {
+					t.Errorf("%s sign-in with %.20q: %d", lang, v, st)
+				}
+			}
+			// The leave confirmation without its box, and a link page with
+			// a hostile token, in this language too.
+			if st, body := c.post(Base(lang)+"leave", url.Values{"step": {"confirm"}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"`) {
+				t.Errorf("%s leave without the box: %d", lang, st)
+			}
+			if st, body := anon.get(Base(lang) + "link?token=%22%3E%3Cscript%3E"); st != 200 || strings.Contains(body, "<script>") {
+				t.Errorf("%s link page with a hostile token: %d", lang, st)
 			}
 		}
 	})
