@@ -37,6 +37,7 @@ import (
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	promstats "unionhall/internal/metrics" // runtime/metrics has the name
+	"unionhall/internal/portal"
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
@@ -57,6 +58,7 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
+	Portal *portal.Service
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -109,6 +111,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			return a.Events.EventExtra(r, p, now)
 		},
 		NextChange: func(s *content.Site, now time.Time) time.Time { return a.Events.NextDeadline(s, now) },
+		// Member-only pages ask the portal (a.Portal exists by the first request).
+		Members: portalGate{a},
 	})
 
 	if err := a.openStorage(ctx, opts); err != nil {
@@ -146,14 +150,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// portal and later features, share this one. Erasing a member erases
 	// the applications they signed in the same transaction.
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
-		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
+			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
 		// its own folder (internal/console): the events pages.
 		Sections: []console.Section{a.Events.ConsoleSection()},
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
-		Location: s.Location, Now: now, Logger: logger})
+		// The welcome email's {portal_url}: the member portal's sign-in.
+		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
+		Location:  s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
 	a.subscribeCaches()
 	// Workplaces stored in plain text before migration 00042 are sealed
@@ -162,6 +169,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		a.Close()
 		return nil, fmt.Errorf("seal workplaces: %w", err)
 	}
+
+	// Member portal (internal/portal): sign-in, own data, export, leaving,
+	// and the gate of member-only pages.
+	a.Portal = portal.New(portal.Deps{DB: a.DB, Keys: a.Keys, Registry: portal.NewRegistry(a.Members, a.DB, a.Keys), Outbox: a.Outbox, Events: a.Events,
+		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), CommitteeEmail: cfg.Join.CommitteeEmail,
+		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey})
+	a.Portal.Register(a.mux)
+	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()
@@ -188,6 +203,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	}
 	a.handler = a.withHealth(a.handler)
 	return a, nil
+}
+
+// portalGate hands the site's member-only pages to the member portal,
+// which is made after the site.
+type portalGate struct{ a *App }
+
+func (g portalGate) SignedIn(r *http.Request) (bool, error) { return g.a.Portal.SignedIn(r) }
+func (g portalGate) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
+	g.a.Portal.SignInPage(w, r, lang, next)
 }
 
 // openStorage opens the database (migrating it), the sealing keys, the job
@@ -348,6 +372,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Queue.Run(ctx)
 	go a.Changes.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
+	go a.Portal.RunRetention(ctx, time.Hour) // members who left: erased after [members] erase_after_days
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
 	// Key rotation (internal/rekey): pick up a changed key file and tell
@@ -373,6 +398,9 @@ func (a *App) housekeeping(ctx context.Context) {
 	for {
 		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("purge expired sessions", "err", err)
+		}
+		if err := a.Portal.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("purge expired member sessions", "err", err)
 		}
 		if counts, err := a.Queue.Counts(ctx); err == nil && counts["dead"] > 0 {
 			a.log.Warn("dead jobs are waiting: fix the cause, then run `unionhall jobs retry --all`", "dead", counts["dead"])

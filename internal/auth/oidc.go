@@ -211,7 +211,7 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 	}
 	bidx := s.emailIndex(email)
 	now := s.d.Now()
-	token, hash := seal.NewToken()
+	var token string
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var wps []string
 		for _, g := range groups {
@@ -260,9 +260,9 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 		if err := SetWorkplaces(ctx, s.d.DB, tx, id, wps); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`), hash, id, db.T(now), db.T(now), db.T(now.Add(s.d.AbsoluteTimeout))); err != nil {
-			return fmt.Errorf("create session: %w", err)
+		var err2 error
+		if token, err2 = s.tokens.OpenSession(ctx, tx, id, now); err2 != nil {
+			return err2
 		}
 		return Audit(ctx, s.d.DB, tx, Entry{At: now, ActorID: id, Action: "login", SubjectType: "account", SubjectID: id, Detail: "single sign-on; roles: " + joinRoles(roles)})
 	})

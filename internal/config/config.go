@@ -118,6 +118,10 @@ type Members struct {
 	// FeeInfo is the dues information per language ({fee_info} in the
 	// welcome email), e.g. {cs = "…", en = "…"}.
 	FeeInfo map[string]string `toml:"fee_info"`
+	// EraseAfterDays is how long after a member has left their personal
+	// data is erased (internal/portal's hourly sweep); 0 erases at the
+	// next sweep.
+	EraseAfterDays int `toml:"erase_after_days"`
 }
 
 // SMTP settings. An empty Host writes emails as .eml files under DataDir.
@@ -198,6 +202,8 @@ func Default() Config {
 		// The same as events.New's own defaults.
 		Events: Events{RegistrationsPerHour: 20, EraseAfterDays: 30},
 		Jobs:   Jobs{Lease: Duration{5 * time.Minute}, RetryAfter: Duration{30 * time.Second}},
+		// Member portal: leaving members' data is erased after 30 days.
+		Members: Members{EraseAfterDays: 30},
 	}
 }
 
@@ -357,6 +363,9 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Events.EraseAfterDays; n < 1 || n > MaxEraseAfterDays {
 		return fmt.Errorf("events.erase_after_days: %d is out of range, want 1 to %d (days after the event ends)", n, MaxEraseAfterDays)
+	}
+	if n := c.Members.EraseAfterDays; n < 0 || n > MaxEraseAfterDays {
+		return fmt.Errorf("members.erase_after_days: %d is out of range, want 0 (at once) to %d", n, MaxEraseAfterDays)
 	}
 	if c.OIDC.Issuer != "" {
 		u, err := url.Parse(c.OIDC.Issuer)
