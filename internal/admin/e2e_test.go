@@ -12,6 +12,7 @@ import (
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/browsertest"
+	"unionhall/internal/console"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 	"unionhall/internal/jobs"
@@ -52,7 +53,10 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		defer srv.Close()
 		a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: ob, BaseURL: srv.URL, Logger: dbtest.Logger()})
 		reg := newRegistry(d, kr, a)
-		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger(), Members: reg})
+		// With the sections the server plugs in (the events pages).
+		ev := newEventStore(t, d, kr, ob)
+		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger(), Members: reg,
+			Sections: []console.Section{ev.ConsoleSection()}})
 		a.Register(mux)
 		c.Register(mux)
 		go q.Run(ctx)
