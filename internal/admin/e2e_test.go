@@ -53,7 +53,8 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		defer srv.Close()
 		a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: ob, BaseURL: srv.URL, Logger: dbtest.Logger()})
 		reg := newRegistry(d, kr, a)
-		// With the sections the server plugs in (the events pages).
+		// The events section plugs in as internal/app plugs it in, so the
+		// walk through the console in Czech below covers its pages too.
 		ev := newEventStore(t, d, kr, ob)
 		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger(), Members: reg,
 			Sections: []console.Section{ev.ConsoleSection()}})

@@ -178,7 +178,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
 			// Cached public pages skip the router and the middleware
 			// (issue 8; site.Server.ServeCached says why that is safe).
-			Fast: a.Site.ServeCached})
+			Fast: a.fastPath()})
 	}
 	if err != nil {
 		a.Close()
@@ -248,6 +248,7 @@ func (a *App) routeContentTypes(public http.Handler) http.Handler {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost {
 			s := a.Site.Site()
 			if p := s.PageByURL(r.URL.Path); p != nil && p.Type == "register" && p.Kind == content.KindSection && p.Visible(a.now()) {
+				r.Pattern = JoinFormPattern // for the metrics, never the page's URL
 				a.Join.ServeForm(w, r, p.Lang, p)
 				return
 			}
