@@ -32,6 +32,7 @@ import (
 	"unionhall/internal/health"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	promstats "unionhall/internal/metrics" // runtime/metrics has the name
 	"unionhall/internal/seal"
@@ -53,6 +54,8 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
+	// Members is the member registry the console and the portal share.
+	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
 	// their caches follow (cluster.go).
 	Changes *changes.Bus
@@ -136,7 +139,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// Login links are made after their request is answered; let the ones
 	// under way finish before the database closes.
 	a.closer = append(a.closer, func() error { a.Auth.Wait(); return nil })
+	// The member registry (internal/members): the console, and the
+	// portal and later features, share this one. Erasing a member erases
+	// the applications they signed in the same transaction.
+	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
+		Members:  a.Members,
 		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
@@ -144,7 +153,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.subscribeCaches()
 	// Workplaces stored in plain text before migration 00042 are sealed
 	// before anything is served (a no-op once done).
-	if _, err := a.Admin.SealLegacyWorkplaces(ctx); err != nil {
+	if _, err := a.Members.SealLegacyWorkplaces(ctx); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("seal workplaces: %w", err)
 	}
@@ -163,7 +172,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
 	if err == nil {
 		a.handler, err = web.NewStack(a.countRequests(a.mux), web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
-			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}}})
+			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
+			// Cached public pages skip the router and the middleware
+			// (issue 8; site.Server.ServeCached says why that is safe).
+			Fast: a.Site.ServeCached})
 	}
 	if err != nil {
 		a.Close()
@@ -322,7 +334,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Queue.Run(ctx)
 	go a.Changes.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
-	go a.Admin.WarmSearch(ctx)
+	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
 }
 

@@ -60,7 +60,12 @@ func (s *Site) defaultRoute(p string) bool {
 func (s *Site) checkLinks(isRoute func(string) bool) []Problem {
 	var out []Problem
 	sources := map[string]string{}
-	for _, p := range s.Pages {
+	// Fragments are composed into pages by the theme: their links count.
+	pages := s.Pages
+	for _, lang := range s.Languages {
+		pages = append(pages[:len(pages):len(pages)], s.Fragments(lang.Code)...)
+	}
+	for _, p := range pages {
 		for _, dest := range p.links {
 			msg := s.brokenLink(dest, isRoute)
 			if msg == "" {
@@ -114,6 +119,13 @@ func (s *Site) brokenLink(dest string, isRoute func(string) bool) string {
 	}
 	if _, ok := s.resources[clean]; ok {
 		return ""
+	}
+	for _, ps := range s.fragments {
+		for _, f := range ps {
+			if f.URL == dir {
+				return fmt.Sprintf("link %s goes to %s, which has build render: link: Unionhall serves no page there", dest, f.File)
+			}
+		}
 	}
 	if _, ok := s.AliasTarget(dir); ok {
 		return ""

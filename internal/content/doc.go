@@ -51,11 +51,19 @@
 //     {{</* x */>}} prints the tag literally, as in Hugo.
 //   - A file without front matter is a plain document: first non-empty line
 //     is the title, blank-line separated blocks are paragraphs, everything is
-//     escaped text. If the first line is a Markdown heading ("# Title") the
-//     rest is rendered as Markdown instead.
+//     escaped text — except shortcodes and links ([text](dest), <https://…>,
+//     bare http(s) URLs), which are expanded exactly as in Markdown, because
+//     authors paste them into plain files too (plain.go). If the first line
+//     is a Markdown heading ("# Title") the rest is rendered as Markdown.
+//   - Hugo's build options (`_build`/`build`: render, list,
+//     publishResources; `headless: true`; cascaded from an _index) keep
+//     fragments a theme composes into other pages from being pages of their
+//     own; Markdown files inside a leaf bundle are such fragments, attached
+//     to the bundle as Page.Parts (build.go says what each value does).
 //   - Markdown files inside a leaf bundle other than its index are not pages
-//     (Hugo treats them as resources); non-Markdown files in a bundle are
-//     served under the page URL. Loose files outside bundles are not served.
+//     (Hugo treats them as resources; see build options below); non-Markdown
+//     files in a bundle are served under the page URL unless the bundle says
+//     publishResources: false. Loose files outside bundles are not served.
 //   - Files over 4 MB are refused: no real page is that big.
 //   - Memory (issue 2: a 5,000-page site served in under 60 MB resident):
 //     after loading, packSite (pack.go) copies what the site keeps into

@@ -101,6 +101,13 @@ type pageSrc struct {
 	skip     bool
 	err      *Problem
 	heading  bool // plain file whose first line is a "# " heading: Markdown
+	// Build options (build.go): part is a Markdown resource of the leaf
+	// bundle partOf; cascade is what an _index passes down; ownBuild is set
+	// when the page's own front matter names build options.
+	part     bool
+	partOf   string
+	cascade  map[string]any
+	ownBuild bool
 }
 
 func (l *loader) load() (*Site, error) {
@@ -150,6 +157,7 @@ func (l *loader) load() (*Site, error) {
 		sortProblems(l.fatal)
 		return nil, &LoadError{Problems: l.fatal}
 	}
+	l.applyCascades(srcs)
 	l.assemble(srcs)
 	l.render(srcs)
 	sortProblems(s.Problems)
@@ -347,7 +355,8 @@ func (l *loader) readContent() []*pageSrc {
 			base, _ := splitLangName(stripMarkdownExt(name))
 			if leaf != "" && !(leaf == dir && base == "index") {
 				// Markdown inside a leaf bundle is a resource in Hugo, not
-				// a page; Unionhall does not serve it.
+				// a page: it is rendered as a part of the bundle (build.go).
+				srcs = append(srcs, &pageSrc{file: f, part: true, partOf: strings.TrimPrefix(leaf, "content/")})
 				continue
 			}
 			srcs = append(srcs, &pageSrc{file: f})
@@ -362,7 +371,13 @@ func (l *loader) readContent() []*pageSrc {
 	}
 	parallel(len(srcs), func(i int) { l.parsePage(srcs[i], bundleResources) })
 	for _, ps := range srcs {
-		if ps.err != nil {
+		switch {
+		case ps.err != nil && ps.part:
+			// A broken part spoils only the block a theme composes from
+			// it, not the site: reported, left out.
+			ps.problems = append(ps.problems, *ps.err)
+			ps.err, ps.skip = nil, true
+		case ps.err != nil:
 			l.fatal = append(l.fatal, *ps.err)
 		}
 	}
@@ -638,6 +653,15 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 		ps.subDesc = str(s)
 		ps.subLine = valueLine(ps.fmRaw, "subdescription", line("subdescription"))
 	}
+	_, b1 := m["_build"]
+	_, b2 := m["build"]
+	_, b3 := m["headless"]
+	ps.ownBuild = b1 || b2 || b3 || ps.part
+	p.Build = parseBuild(m, nil, bad)
+	if ps.part {
+		p.Build.Render, p.Build.List, p.Build.BundlePart = "never", "never", true
+	}
+	ps.cascade, _ = cascadedBuild(m)
 }
 
 // valueLine is the line where a value's text starts: the key's own line, or
@@ -694,39 +718,6 @@ func (l *loader) parsePlain(ps *pageSrc) {
 	p.Line = ps.bodyLine
 }
 
-// plainHTML renders plain text: blank-line separated blocks are paragraphs,
-// line breaks inside a block are kept. Everything is escaped: a plain
-// document is text, not Markdown or HTML.
-func plainHTML(body []byte) string {
-	var b strings.Builder
-	b.Grow(len(body) + len(body)/8)
-	var para []string
-	flush := func() {
-		if len(para) == 0 {
-			return
-		}
-		b.WriteString("<p>")
-		for i, l := range para {
-			if i > 0 {
-				b.WriteString("<br>\n")
-			}
-			b.WriteString(stdhtml.EscapeString(l))
-		}
-		b.WriteString("</p>\n")
-		para = para[:0]
-	}
-	for _, l := range strings.Split(string(body), "\n") {
-		t := strings.TrimSpace(stripControl(l))
-		if t == "" {
-			flush()
-			continue
-		}
-		para = append(para, t)
-	}
-	flush()
-	return b.String()
-}
-
 // stripControl removes control and bidi-override characters that have no
 // place in page text (U+202E can disguise a link or a name).
 func stripControl(s string) string {
@@ -778,7 +769,7 @@ func isUnwantedRune(r rune) bool {
 // (phase 1b, sequential).
 func (l *loader) assemble(srcs []*pageSrc) {
 	s := l.site
-	var pages []*Page
+	var pages, fragments []*Page
 	for _, ps := range srcs {
 		s.Problems = append(s.Problems, ps.problems...)
 		if ps.skip || ps.page == nil {
@@ -807,15 +798,25 @@ func (l *loader) assemble(srcs []*pageSrc) {
 			}
 		}
 		if p.Title == "" && p.Kind == KindPage {
-			s.Problems = append(s.Problems, Problem{File: p.File, Line: 1, Severity: SevWarning, Message: "page has no title"})
+			if !ps.part { // a bundle's Markdown parts are blocks, titles optional
+				s.Problems = append(s.Problems, Problem{File: p.File, Line: 1, Severity: SevWarning, Message: "page has no title"})
+			}
 			p.Title = humanise(ps.name)
 			if ps.bundle {
 				p.Title = humanise(path.Base(ps.dir))
 			}
 		}
+		if p.Fragment() {
+			if p.Build.Render == "link" {
+				l.assignURL(ps)
+			}
+			fragments = append(fragments, p)
+			continue
+		}
 		l.assignURL(ps)
 		pages = append(pages, p)
 	}
+	l.attachParts(srcs)
 	// Synthesise homes and sections so every language has a home and every
 	// section with pages has a list page.
 	for _, lang := range s.Languages {
@@ -836,7 +837,8 @@ func (l *loader) assemble(srcs []*pageSrc) {
 		}
 	}
 	haveSection := map[string]bool{}
-	for _, p := range pages {
+	for _, p := range append(pages, fragments...) {
+		// A section whose _index is a fragment has no list page.
 		if p.Kind == KindSection {
 			haveSection[p.Lang+"/"+p.Section] = true
 		}
@@ -845,7 +847,7 @@ func (l *loader) assemble(srcs []*pageSrc) {
 		p := ps.page
 		// A bundle directly under content/ (content/about/index.md) is a
 		// page, not a section with pages.
-		if ps.skip || p == nil || p.Kind != KindPage || p.Section == "" || (ps.bundle && !strings.Contains(ps.dir, "/")) {
+		if ps.skip || p == nil || p.Kind != KindPage || p.Section == "" || p.Fragment() || (ps.bundle && !strings.Contains(ps.dir, "/")) {
 			continue
 		}
 		if haveSection[p.Lang+"/"+p.Section] {
@@ -896,7 +898,7 @@ func (l *loader) assemble(srcs []*pageSrc) {
 		for rel, file := range p.Resources {
 			u := p.URL + rel
 			res[u] = file
-			if _, taken := s.resources[u]; !taken {
+			if _, taken := s.resources[u]; !taken && p.Build.PublishResources {
 				s.resources[u] = file
 			}
 		}
@@ -909,7 +911,7 @@ func (l *loader) assemble(srcs []*pageSrc) {
 	}
 	for _, p := range pages {
 		for _, a := range p.Aliases {
-			u := a
+			u := urlWithoutSpace(a)
 			if strings.HasPrefix(u, "/") {
 				u = cleanURL(u)
 			} else {
@@ -925,7 +927,7 @@ func (l *loader) assemble(srcs []*pageSrc) {
 			}
 		}
 	}
-	l.buildRefs(pages)
+	l.buildRefs(pages, fragments)
 }
 
 // humanise turns "my-first_page" into "My first page" for a missing title.
@@ -976,6 +978,11 @@ func (l *loader) assignURL(ps *pageSrc) {
 			l.site.Problems = append(l.site.Problems, Problem{File: p.File, Line: 1, Severity: SevError,
 				Message: fmt.Sprintf("url %q must be a path, not a link to another site; ignored", u)})
 		} else {
+			if clean := urlWithoutSpace(u); clean != u {
+				l.site.Problems = append(l.site.Problems, Problem{File: p.File, Line: 1, Severity: SevError,
+					Message: fmt.Sprintf("url %q holds spaces, line breaks or control characters; served at %q", u, clean)})
+				u = clean
+			}
 			p.URL = langURL(p.Lang, u)
 			return
 		}
@@ -1035,7 +1042,7 @@ func (l *loader) assignURL(ps *pageSrc) {
 // buildRefs indexes every name a ref/relref may use for a page: the path
 // under content/ with and without language and extension, and a bundle's
 // directory.
-func (l *loader) buildRefs(pages []*Page) {
+func (l *loader) buildRefs(pages, fragments []*Page) {
 	l.refs = map[string][]*Page{}
 	add := func(k string, p *Page) {
 		for _, q := range l.refs[k] {
@@ -1069,6 +1076,15 @@ func (l *loader) buildRefs(pages []*Page) {
 			}
 		}
 	}
+	// Fragments come after pages, so a published page wins a name both
+	// could answer to.
+	l.site.fragments = map[string][]*Page{}
+	for _, p := range fragments {
+		for _, k := range l.fragmentKeys(p) {
+			add(k, p)
+			l.site.fragments[k] = append(l.site.fragments[k], p)
+		}
+	}
 }
 
 // resolveRef finds the URL of the page a ref names, in the referring page's
@@ -1099,6 +1115,9 @@ func (l *loader) resolveRef(target string, from *Page, lang string) (string, str
 	}
 	for _, c := range cands {
 		if c.Lang == lang {
+			if c.URL == "" {
+				return "", fmt.Sprintf("ref: %q is not published as a page (%s), so it has no URL", target, unpublishedWhy(c))
+			}
 			return c.URL + anchor, ""
 		}
 	}
@@ -1106,6 +1125,9 @@ func (l *loader) resolveRef(target string, from *Page, lang string) (string, str
 		if t.Lang == lang {
 			return t.URL + anchor, ""
 		}
+	}
+	if cands[0].URL == "" {
+		return "", fmt.Sprintf("ref: %q is not published as a page (%s), so it has no URL", target, unpublishedWhy(cands[0]))
 	}
 	return cands[0].URL + anchor, fmt.Sprintf("ref: %q has no %s version; linking the %s one", target, lang, cands[0].Lang)
 }
@@ -1128,7 +1150,15 @@ func (l *loader) render(srcs []*pageSrc) {
 func (l *loader) renderPage(ps *pageSrc) {
 	p := ps.page
 	if p.Plain {
-		p.Body = template.HTML(plainHTML(ps.body))
+		ex := l.expandShortcodes(ps.body, p, ps.bodyLine)
+		ps.problems = append(ps.problems, ex.problems...)
+		var resolve func(string) string
+		if len(ex.htmls) > 0 {
+			resolve = func(dest string) string { return stdhtml.UnescapeString(ex.fill(dest)) }
+		}
+		h, links := plainHTML(ex.src, resolve)
+		p.Body = template.HTML(ex.fill(h))
+		p.links = append(p.links, links...)
 	} else if len(bytes.TrimSpace(ps.body)) > 0 {
 		h, links := l.renderMarkdownField(ps, ps.body, ps.bodyLine, nil)
 		p.Body = template.HTML(h)

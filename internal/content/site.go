@@ -48,24 +48,25 @@ func (s *Site) Home(lang string) *Page {
 // synthesised one), nil if the section has nothing in that language.
 func (s *Site) Section(lang, section string) *Page { return s.sections[lang+"/"+section] }
 
-// PagesOfType returns the visible regular pages of a language with that
-// Type, in file order.
+// PagesOfType returns the visible, listed regular pages of a language with
+// that Type, in file order.
 func (s *Site) PagesOfType(lang, typ string, now time.Time) []*Page {
 	var out []*Page
 	for _, p := range s.Pages {
-		if p.Kind == KindPage && p.Lang == lang && p.Type == typ && p.Visible(now) && s.byURL[p.URL] == p {
+		if p.Kind == KindPage && p.Lang == lang && p.Type == typ && p.Visible(now) && p.Listed() && s.byURL[p.URL] == p {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// VisiblePages returns every visible page of a language (home, sections and
-// regular pages), for the sitemap.
+// VisiblePages returns every visible, listed page of a language (home,
+// sections and regular pages), for the sitemap, navigation and lists. A
+// page with `build: {list: never}` is served but not here.
 func (s *Site) VisiblePages(lang string, now time.Time) []*Page {
 	var out []*Page
 	for _, p := range s.Pages {
-		if p.Lang == lang && p.Visible(now) && s.byURL[p.URL] == p {
+		if p.Lang == lang && p.Visible(now) && p.Listed() && s.byURL[p.URL] == p {
 			out = append(out, p)
 		}
 	}

@@ -55,6 +55,7 @@ type Site struct {
 	LoadedAt time.Time
 
 	byURL     map[string]*Page   // URL -> page (first file wins on collision)
+	fragments map[string][]*Page // ref name -> unpublished pages (build.go)
 	resources map[string]string  // URL -> file of every bundle resource
 	aliases   map[string]string  // alias URL -> page URL
 	byKey     map[string][]*Page // TranslationKey -> pages
@@ -147,7 +148,18 @@ type Page struct {
 
 	// Resources of a page bundle: URL path -> file path relative to the site
 	// root (e.g. "/en/events/2024/intro/poster.png" -> "content/events/intro/poster.png").
+	// They are served only when Build.PublishResources; a fragment (no URL)
+	// keys them by their name inside the bundle ("hero.jpg") instead.
 	Resources map[string]string
+
+	// Build holds Hugo's build options (`_build`/`build`, `headless`); see
+	// build.go. Pages in Site.Pages always have Render "always".
+	Build BuildOptions
+	// Parts are the rendered Markdown resources of a leaf bundle (Hugo's
+	// page resources), ordered by weight then file, for a template that
+	// composes them (a headless landing-page bundle). They are fragments:
+	// no URL, never listed.
+	Parts []*Page
 
 	// Synthetic is true for a home or section page made up because the site
 	// has no _index file for it (File is then empty).

@@ -152,3 +152,31 @@ func langURL(lang, p string) string {
 	}
 	return cleanURL(prefix + p)
 }
+
+// urlWithoutSpace replaces each run of white space and control characters
+// in a front matter `url` or alias with "-". Such a URL ends up in hrefs,
+// the sitemap, feeds and calendar files, where a line break would start a
+// property of its own (found by FuzzLoadPage: `url: "a\nb"`).
+func urlWithoutSpace(u string) string {
+	if !strings.ContainsFunc(u, urlSpace) {
+		return u
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range u {
+		if urlSpace(r) {
+			if !dash {
+				b.WriteByte('-')
+			}
+			dash = true
+			continue
+		}
+		dash = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func urlSpace(r rune) bool {
+	return r <= ' ' || unicode.IsSpace(r) || unicode.IsControl(r) || isUnwantedRune(r)
+}

@@ -45,7 +45,9 @@ func (s *Service) FeedEvents(lang string, now time.Time) []Event {
 	}
 	var out []Event
 	for _, p := range cs.Pages {
-		if p.Lang != lang || p.Kind != content.KindPage || p.StartDate.IsZero() || !p.Visible(now) || p.EventState(now) == content.EventPast {
+		// build: {list: never} keeps an event off the feed; its page and
+		// its own .ics still work.
+		if p.Lang != lang || p.Kind != content.KindPage || p.StartDate.IsZero() || !p.Visible(now) || !p.Listed() || p.EventState(now) == content.EventPast {
 			continue
 		}
 		if ev, _, ok := FromPage(p, cs); ok {

@@ -83,7 +83,7 @@ func writeCalendar(name string, loc *time.Location, now time.Time, evs []icsEven
 			line("LOCATION:" + escText(e.Location))
 		}
 		if e.URL != "" {
-			line("URL:" + e.URL)
+			line("URL:" + icsURI(e.URL))
 		}
 		if e.Cancelled {
 			line("STATUS:CANCELLED")
@@ -171,6 +171,23 @@ func escText(s string) string {
 	return b.String()
 }
 
+// icsURI makes a URI value safe to write as is: a URL property is not TEXT
+// and has no escaping, so a control character (a line break in a page's
+// `url` front matter) would start a property of its own. Such bytes, and
+// anything outside ASCII, are percent-encoded (found by FuzzCalendar).
+func icsURI(u string) string {
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c <= ' ' || c >= 0x7f {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
 // foldLine writes s folded at 75 octets without splitting a UTF-8 sequence.
 func foldLine(b *bytes.Buffer, s string) {
 	limit := 75
@@ -178,6 +195,11 @@ func foldLine(b *bytes.Buffer, s string) {
 		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
+		}
+		if cut == 0 {
+			// Not UTF-8 at all (found by FuzzCalendar: this looped for
+			// ever); cut anywhere rather than never.
+			cut = limit
 		}
 		b.WriteString(s[:cut])
 		b.WriteString("\r\n ")

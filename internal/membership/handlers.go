@@ -184,31 +184,10 @@ func (s *Service) handleAPI(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "Bad Request")
 		return
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+	in, errs, ok := decodeJoinJSON(body)
+	if !ok {
 		apiError(w, http.StatusBadRequest, "Bad Request")
 		return
-	}
-	vals := map[string]string{}
-	errs := Errors{}
-	for _, k := range apiFields {
-		v, ok := raw[k]
-		if !ok || string(v) == "null" {
-			continue
-		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			errs.add(k, "type", map[string]any{"type": "string"})
-			continue
-		}
-		vals[k] = s
-	}
-	in := Input{Email: vals[FEmail], FirstName: vals[FFirstName], LastName: vals[FLastName],
-		DateOfBirth: vals[FDateOfBirth], Address: vals[FAddress], City: vals[FCity], PostalCode: vals[FPostalCode],
-		Phone: vals[FPhone], Company: vals[FCompany], Occupation: vals[FOccupation], Lang: vals[FLang],
-		SignatureDataURL: vals[FSignature]}
-	if in.SignatureDataURL != "" {
-		in.SignMethod = SignDraw
 	}
 	cs := s.d.Site()
 	now := s.d.Now()
@@ -240,6 +219,39 @@ func (s *Service) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": http.StatusAccepted, "message": "Accepted"})
+}
+
+// decodeJoinJSON reads the API's body: a JSON object whose known fields are
+// strings (or null). ok is false when the body is not a JSON object; a
+// field of another type is a "type" error for that field, not a 400, so the
+// caller learns every problem at once. Unknown fields are ignored.
+func decodeJoinJSON(body []byte) (in Input, errs Errors, ok bool) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return Input{}, nil, false
+	}
+	vals := map[string]string{}
+	errs = Errors{}
+	for _, k := range apiFields {
+		v, ok := raw[k]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			errs.add(k, "type", map[string]any{"type": "string"})
+			continue
+		}
+		vals[k] = s
+	}
+	in = Input{Email: vals[FEmail], FirstName: vals[FFirstName], LastName: vals[FLastName],
+		DateOfBirth: vals[FDateOfBirth], Address: vals[FAddress], City: vals[FCity], PostalCode: vals[FPostalCode],
+		Phone: vals[FPhone], Company: vals[FCompany], Occupation: vals[FOccupation], Lang: vals[FLang],
+		SignatureDataURL: vals[FSignature]}
+	if in.SignatureDataURL != "" {
+		in.SignMethod = SignDraw
+	}
+	return in, errs, true
 }
 
 func apiError(w http.ResponseWriter, code int, msg string) {
