@@ -181,7 +181,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		a.Close()
 		return nil, err
 	}
-	a.handler = a.withHealth(a.handler)
+	a.handler = a.withHealth(a.countAll(a.handler))
 	return a, nil
 }
 
