@@ -195,13 +195,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
 			// Cached public pages skip the router and the middleware
 			// (issue 8; site.Server.ServeCached says why that is safe).
-			Fast: a.fastPath()})
+			// With metrics on they are still counted: the metrics
+			// middleware sits outside the whole stack (monitor.go).
+			Fast: a.Site.ServeCached})
 	}
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.handler = a.withHealth(a.handler)
+	a.handler = a.withHealth(a.countAll(a.handler))
 	return a, nil
 }
 
