@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"unionhall/internal/config"
+	"unionhall/internal/web"
 )
 
 // BenchmarkPublicPage measures what the whole app adds to writing a cached
@@ -29,7 +30,10 @@ func BenchmarkPublicPage(b *testing.B) {
 			cfg := config.Default()
 			cfg.DataDir = b.TempDir()
 			cfg.AccessLog = c.accessLog
-			a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+			// The logger `unionhall serve` makes (a buffered LogWriter).
+			out := web.NewLogWriter(io.Discard)
+			defer out.Close()
+			a, err := New(context.Background(), cfg, slog.New(web.NewLogHandler(out, nil)), Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

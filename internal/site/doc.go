@@ -15,6 +15,14 @@
 //     whose contribution to a page (Options.EventExtra) depends on a
 //     stored setting the site cannot see — registration closed early by an
 //     organiser — calls DropCache after changing it.
+//   - ServeCached (issue 8) lets the app answer a cached page before its
+//     router and middleware: a cached path is one only the catch-all route
+//     reaches, the response is complete (its own gzip variant and Vary), and
+//     the security headers are assigned from web's shared slices, so the
+//     answer is exactly the full stack's (internal/app's fast-path test
+//     compares them for every page and request variant). Look-ups allocate
+//     nothing: with no base URL, the host selects a map of its own instead
+//     of being joined to the path.
 //   - The cache's budget (DefaultCacheBytes, 4 MiB) is small on purpose: the
 //     memory goal of issue 2 leaves little beside the loaded site, a miss
 //     costs about a millisecond, and entries hold exactly their bytes

@@ -64,6 +64,27 @@ func TestAccessLineIsSlogsLine(t *testing.T) {
 	}
 }
 
+// TestAccessTimeAcrossSeconds: the time, formatted once per second, is
+// right for lines within a second, across seconds and zones, on one writer.
+func TestAccessTimeAcrossSeconds(t *testing.T) {
+	var out syncBuffer
+	w := NewLogWriter(&out)
+	start := time.Date(2026, 12, 31, 23, 59, 58, 998000000, time.UTC)
+	var want strings.Builder
+	for i := range 40 {
+		at := start.Add(time.Duration(i) * 37 * time.Millisecond)
+		if i%7 == 3 {
+			at = at.In(time.FixedZone("X", -9000))
+		}
+		w.access(at, "GET", "/", 200, 0, time.Microsecond)
+		want.WriteString("time=" + at.Format("2006-01-02T15:04:05.000Z07:00") + " level=INFO msg=http method=GET path=/ status=200 bytes=0 duration=1µs\n")
+	}
+	_ = w.Close()
+	if out.String() != want.String() {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want.String())
+	}
+}
+
 func TestAppendDurationIsDurationString(t *testing.T) {
 	for d := time.Duration(0); d < 3*time.Second; d = d*3 + 7 {
 		for _, v := range []time.Duration{d, d + 1, d * 10, d * 1000} {

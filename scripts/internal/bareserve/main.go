@@ -4,13 +4,16 @@
 // do on this machine; Unionhall's goal (issue 8) is to come within a tenth
 // of it.
 //
-//	bareserve -addr 127.0.0.1:18083 -root DIR [-type text/html;charset=utf-8]
+//	bareserve -addr 127.0.0.1:18083 -root DIR [-type text/html;charset=utf-8] [-headers FILE]
 //
 // Every file under DIR is read into memory at start and served at its path
 // (DIR/en/index.html at /en/ and /en/index.html), with the given
 // Content-Type and its Content-Length (as Unionhall sends: without it
 // net/http would chunk a body over 2 KB); Date comes from net/http as for
-// any handler. It listens on loopback only.
+// any handler. With -headers it also sends the headers listed in FILE (a
+// response's header block, as curl -D writes it): the bare handler with
+// Unionhall's headers tells what those headers cost in net/http. It listens
+// on loopback only.
 package main
 
 import (
@@ -29,7 +32,23 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18083", "loopback listen address")
 	root := flag.String("root", "", "folder of the pages to serve")
 	ctype := flag.String("type", "text/html; charset=utf-8", "Content-Type of every page")
+	headers := flag.String("headers", "", `file of "Name: value" lines to send with every page as well (e.g. Unionhall's)`)
 	flag.Parse()
+	extra := http.Header{}
+	if *headers != "" {
+		b, err := os.ReadFile(*headers)
+		if err != nil {
+			log.Fatalf("bareserve: %v", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+			k = http.CanonicalHeaderKey(strings.TrimSpace(k))
+			if !ok || k == "Date" || k == "Content-Length" || k == "Content-Type" {
+				continue
+			}
+			extra[k] = append(extra[k], strings.TrimSpace(v))
+		}
+	}
 	if host, _, err := net.SplitHostPort(*addr); err != nil || (host != "127.0.0.1" && host != "::1" && host != "localhost") {
 		log.Fatalf("bareserve: -addr %q: want a loopback host:port", *addr)
 	}
@@ -66,6 +85,9 @@ func main() {
 			return
 		}
 		h := w.Header()
+		for k, v := range extra {
+			h[k] = v
+		}
 		h["Content-Type"] = ct
 		h["Content-Length"] = pg.size
 		_, _ = w.Write(pg.body)
