@@ -109,6 +109,8 @@ var NotSealed = []PlainColumn{
 	{"login_tokens", "hash", "SHA-256 of a random token: no key involved"},
 	{"sessions", "hash", "SHA-256 of a random session id: no key involved"},
 	{"event_registrations", "token_hash", "SHA-256 of a random token: no key involved"},
+	{"member_login_tokens", "hash", "SHA-256 of a random token (seal.NewToken): no key involved"},
+	{"member_sessions", "hash", "SHA-256 of a random session id (seal.NewToken): no key involved"},
 }
 
 func jsonEmail(field string) func([]byte, []string) (string, bool) {
