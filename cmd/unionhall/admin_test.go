@@ -17,6 +17,12 @@ func TestAdminCreate(t *testing.T) {
 	if !strings.Contains(out.String(), "/auth/link?token=") {
 		t.Fatalf("no link in output: %s", out.String())
 	}
+	// A permission a feature declares from its own folder (the events
+	// pages' list-events) is grantable from the command line too.
+	out.Reset()
+	if code := adminCmd([]string{"create", "--data", dir, "--email", "door@example.org", "--role", "list-events", "--role", "manage-events"}, &out, &errb); code != 0 {
+		t.Fatalf("a section's permissions: exit %d: %s", code, errb.String())
+	}
 	// The same email again is a clear error.
 	out.Reset()
 	errb.Reset()

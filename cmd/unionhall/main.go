@@ -6,6 +6,7 @@
 //	unionhall migrate [--data DIR] [--config FILE]
 //	unionhall admin create --email X --role R…
 //	unionhall dev seed
+//	unionhall backup FILE, unionhall restore FILE, unionhall keys rotate
 //	unionhall version
 //
 // main only parses arguments; everything else lives in internal/.
@@ -48,6 +49,9 @@ Usage:
                               create a console account and print a one-time login link
   unionhall jobs [retry ID|--all]  background jobs: counts, dead ones, run again
   unionhall dev seed [flags]  fill a database with generated members and applications
+  unionhall backup FILE       consistent online backup, optionally encrypted
+  unionhall restore FILE      restore a backup into an empty data folder
+  unionhall keys [rotate]     list the sealing keys; rotate them while the server runs
   unionhall version           print the version
 
 Run "unionhall <command> -h" for a command's flags.
@@ -72,6 +76,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return jobsCmd(rest, stdout, stderr)
 	case "dev":
 		return devCmd(rest, stdout, stderr)
+	case "backup":
+		return backupCmd(rest, stdout, stderr)
+	case "restore":
+		return restoreCmd(rest, stdout, stderr)
+	case "keys":
+		return keysCmd(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "unionhall", version)
 		return 0

@@ -53,6 +53,9 @@ type Deps struct {
 	// FeeInfo returns the fee information for a language, the {fee_info}
 	// of member emails (from settings); nil leaves it empty.
 	FeeInfo func(lang string) string
+	// PortalURL returns the member portal's sign-in address in a language,
+	// the {portal_url} of the welcome email (internal/portal).
+	PortalURL func(lang string) string
 	// Location is the time zone times are shown in (default Europe/Prague).
 	Location *time.Location
 	Now      func() time.Time

@@ -33,7 +33,7 @@ var defaultMails embed.FS
 var EmailNames = []string{"welcome"}
 
 // EmailVars are the variables a template may use.
-var EmailVars = []string{"{first_name}", "{last_name}", "{member_number}", "{fee_info}"}
+var EmailVars = []string{"{first_name}", "{last_name}", "{member_number}", "{fee_info}", "{portal_url}"}
 
 // EmailTemplate is one email in one language.
 type EmailTemplate struct {
@@ -179,8 +179,12 @@ func (c *Console) RenderEmail(ctx context.Context, viewer *auth.Account, name, m
 	if c.d.FeeInfo != nil {
 		fee = c.d.FeeInfo(t.Lang)
 	}
+	portalURL := ""
+	if c.d.PortalURL != nil {
+		portalURL = c.d.PortalURL(t.Lang)
+	}
 	r := strings.NewReplacer("{first_name}", m.Data.FirstName, "{last_name}", m.Data.LastName,
-		"{member_number}", strconv.FormatInt(m.Number, 10), "{fee_info}", fee)
+		"{member_number}", strconv.FormatInt(m.Number, 10), "{fee_info}", fee, "{portal_url}", portalURL)
 	out := &RenderedEmail{To: m.Data.Email, Lang: t.Lang, Subject: strings.Join(strings.Fields(r.Replace(t.Subject)), " "), Text: r.Replace(t.Body)}
 	var b bytes.Buffer
 	if err := goldmark.Convert([]byte(out.Text), &b); err != nil {

@@ -28,6 +28,9 @@ type dashboardData struct {
 	// queue to ask); DeadJobs counts the jobs that gave up (see jobs).
 	ShowJobs bool
 	DeadJobs int
+	// LeaveRequests are the members' own requests to leave from the
+	// member portal that nobody has recorded yet (members.LeaveRequests).
+	LeaveRequests []members.LeaveRequest
 }
 
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -49,6 +52,10 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	}
 	if d.ShowMems {
 		if d.Members, err = c.reg.CountMembers(ctx, a); err != nil {
+			c.failErr(w, r, a, err)
+			return
+		}
+		if d.LeaveRequests, err = c.reg.LeaveRequests(ctx, a); err != nil {
 			c.failErr(w, r, a, err)
 			return
 		}

@@ -93,5 +93,5 @@ func TestSectionTextsKnown(t *testing.T) {
 }
 
 // sectionKeyRE finds texts a section's handlers name: console.Tr(r, "key"),
-// p.Fail(w, r, a, status, "key").
-var sectionKeyRE = regexp.MustCompile(`(?:console\.Tr\(r, |p\.Fail\(w, r, a, [^,]+, )"([a-z_.]+)"`)
+// p.Fail(w, r, a, status, "key"), the events' eventOp(…, "key", …).
+var sectionKeyRE = regexp.MustCompile(`(?:console\.Tr\(r, |p\.Fail\(w, r, a, [^,]+, |cp\.eventOp\(p, w, r, a, )"([a-z_.]+)"`)

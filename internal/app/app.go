@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,8 @@ import (
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	promstats "unionhall/internal/metrics" // runtime/metrics has the name
+	"unionhall/internal/portal"
+	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -55,6 +58,7 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
+	Portal *portal.Service
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -107,6 +111,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			return a.Events.EventExtra(r, p, now)
 		},
 		NextChange: func(s *content.Site, now time.Time) time.Time { return a.Events.NextDeadline(s, now) },
+		// Member-only pages ask the portal (a.Portal exists by the first request).
+		Members: portalGate{a},
 	})
 
 	if err := a.openStorage(ctx, opts); err != nil {
@@ -144,14 +150,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// portal and later features, share this one. Erasing a member erases
 	// the applications they signed in the same transaction.
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
-		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
+			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
 		// its own folder (internal/console): the events pages.
 		Sections: []console.Section{a.Events.ConsoleSection()},
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
-		Location: s.Location, Now: now, Logger: logger})
+		// The welcome email's {portal_url}: the member portal's sign-in.
+		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
+		Location:  s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
 	a.subscribeCaches()
 	// Workplaces stored in plain text before migration 00042 are sealed
@@ -160,6 +169,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		a.Close()
 		return nil, fmt.Errorf("seal workplaces: %w", err)
 	}
+
+	// Member portal (internal/portal): sign-in, own data, export, leaving,
+	// and the gate of member-only pages.
+	a.Portal = portal.New(portal.Deps{DB: a.DB, Keys: a.Keys, Registry: portal.NewRegistry(a.Members, a.DB, a.Keys), Outbox: a.Outbox, Events: a.Events,
+		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), CommitteeEmail: cfg.Join.CommitteeEmail,
+		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey})
+	a.Portal.Register(a.mux)
+	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()
@@ -178,14 +195,25 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
 			// Cached public pages skip the router and the middleware
 			// (issue 8; site.Server.ServeCached says why that is safe).
-			Fast: a.fastPath()})
+			// With metrics on they are still counted: the metrics
+			// middleware sits outside the whole stack (monitor.go).
+			Fast: a.Site.ServeCached})
 	}
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.handler = a.withHealth(a.handler)
+	a.handler = a.withHealth(a.countAll(a.handler))
 	return a, nil
+}
+
+// portalGate hands the site's member-only pages to the member portal,
+// which is made after the site.
+type portalGate struct{ a *App }
+
+func (g portalGate) SignedIn(r *http.Request) (bool, error) { return g.a.Portal.SignedIn(r) }
+func (g portalGate) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
+	g.a.Portal.SignInPage(w, r, lang, next)
 }
 
 // openStorage opens the database (migrating it), the sealing keys, the job
@@ -209,7 +237,8 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 	// As many workers as cores: jobs (PDFs above all) are CPU work, and
 	// more workers than cores only take CPU from the requests being
 	// answered (measured: the join API's p99 under load halves).
-	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0)})
+	a.Queue = jobs.New(d, jobs.Options{Now: a.now, Logger: a.log, Workers: runtime.GOMAXPROCS(0),
+		Lease: a.cfg.Jobs.Lease.Duration, Backoff: scaledBackoff(a.cfg.Jobs.RetryAfter.Duration)})
 	sender := opts.Sender
 	if sender == nil {
 		sender, err = a.mailSender()
@@ -220,6 +249,14 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 	a.Outbox = mail.NewOutbox(a.Queue, keys, a.countEmails(sender))
 	a.watch()
 	return nil
+}
+
+// scaledBackoff is jobs.DefaultBackoff (30s, doubling) scaled so the first
+// retry waits first.
+func scaledBackoff(first time.Duration) func(int) time.Duration {
+	return func(attempt int) time.Duration {
+		return time.Duration(float64(jobs.DefaultBackoff(attempt)) * float64(first) / float64(30*time.Second))
+	}
 }
 
 func (a *App) mailSender() (mail.Sender, error) {
@@ -337,8 +374,21 @@ func (a *App) Start(ctx context.Context) {
 	go a.Queue.Run(ctx)
 	go a.Changes.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
+	go a.Portal.RunRetention(ctx, time.Hour) // members who left: erased after [members] erase_after_days
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
+	// Key rotation (internal/rekey): pick up a changed key file and tell
+	// `unionhall keys rotate` which keys this process holds.
+	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
+}
+
+// keyFile is the sealing key file's path, "" when the keys come from the
+// environment.
+func (a *App) keyFile() string {
+	if strings.TrimSpace(os.Getenv(seal.EnvKey)) != "" {
+		return ""
+	}
+	return filepath.Join(a.cfg.DataDir, seal.KeyFileName)
 }
 
 // housekeeping deletes expired login links and sessions every hour, and
@@ -350,6 +400,9 @@ func (a *App) housekeeping(ctx context.Context) {
 	for {
 		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("purge expired sessions", "err", err)
+		}
+		if err := a.Portal.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("purge expired member sessions", "err", err)
 		}
 		if counts, err := a.Queue.Counts(ctx); err == nil && counts["dead"] > 0 {
 			a.log.Warn("dead jobs are waiting: fix the cause, then run `unionhall jobs retry --all`", "dead", counts["dead"])

@@ -11,6 +11,7 @@ import (
 	"unionhall/internal/db"
 	"unionhall/internal/health"
 	"unionhall/internal/mail"
+	"unionhall/internal/metrics"
 )
 
 // Monitoring: /healthz and /readyz on the main port (internal/health),
@@ -50,24 +51,22 @@ func (a *App) watch() {
 	}
 }
 
-// countRequests puts the metrics middleware directly around the mux, where
-// the matched pattern is known; without metrics it adds nothing.
+// countRequests puts metrics.Route directly around the mux, where the
+// matched pattern is known; without metrics it adds nothing.
 func (a *App) countRequests(mux *http.ServeMux) http.Handler {
 	if a.Metrics == nil {
 		return mux
 	}
-	return a.Metrics.Middleware(mux)
+	return metrics.Route(mux)
 }
 
-// fastPath is the site's cache in front of the stack (web.StackOptions.Fast),
-// except with metrics on: they are counted around the mux, where the route
-// pattern is known, and must see every request, so then cached pages take
-// the full path like the others.
-func (a *App) fastPath() func(http.ResponseWriter, *http.Request) bool {
-	if a.Metrics != nil {
-		return nil
+// countAll puts the metrics middleware outside the whole stack, so that
+// pages answered before the router (the site's cache) are counted too.
+func (a *App) countAll(stack http.Handler) http.Handler {
+	if a.Metrics == nil {
+		return stack
 	}
-	return a.Site.ServeCached
+	return a.Metrics.Middleware(stack)
 }
 
 // withHealth answers the health paths before the access log and the other

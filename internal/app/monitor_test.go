@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +34,9 @@ func TestMonitoring(t *testing.T) {
 			os.MkdirAll(filepath.Join(cfg.SiteDir, "content/signup"), 0o755)
 			os.WriteFile(filepath.Join(cfg.SiteDir, "content/signup/_index.en.md"), []byte("---\ntitle: Sign up\ntype: register\n---\nJoin us.\n"), 0o644)
 			cfg.MetricsAddr = "127.0.0.1:0"
+			// Trusted proxies hand the router a copy of the request: the
+			// route must still reach the metrics.
+			cfg.TrustedProxies = []string{"127.0.0.1"}
 			if engine == "postgres" {
 				cfg.DatabaseURL = dbtest.NewPostgresDatabase(t)
 			}
@@ -74,9 +76,8 @@ func TestMonitoring(t *testing.T) {
 				token    = "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1"
 				invented = "no-such-page-kjh3k4j5h"
 			)
-			// Three times: the second and third come from the page cache,
-			// which must not skip the count (the fast path is off with
-			// metrics on).
+			// Three times: the second and third come from the site's cache,
+			// answered before the router.
 			for range 3 {
 				if code := do("GET", "/en/events/meeting/", nil); code != 200 {
 					t.Fatalf("event page: %d", code)
@@ -122,13 +123,8 @@ func TestMonitoring(t *testing.T) {
 					t.Errorf("the scrape holds %q", secret)
 				}
 			}
-			if m := regexp.MustCompile(`unionhall_http_requests_total\{code="200",method="GET",route="/"\} (\d+)`).FindStringSubmatch(scrape); m == nil {
-				t.Error("no count of GET / answers")
-			} else if n, _ := strconv.Atoi(m[1]); n < 3 {
-				t.Errorf("%d GET / answers counted, want at least the 3 event page views", n)
-			}
 			for _, want := range []string{
-				`unionhall_http_requests_total{code="200",method="GET",route="/"}`,
+				`unionhall_http_requests_total{code="200",method="GET",route="/"} 3`,
 				`route="/admin/members/{id}"`,
 				`method="POST",route="/{event}/register/"`,
 				`method="GET",route="/{join-form}/"`,

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -66,14 +67,17 @@ type Service struct {
 	d      Deps
 	log    *slog.Logger
 	tmpl   *template.Template
-	byAddr *limiter
-	byMail *limiter
+	byAddr *Limiter
+	byMail *Limiter
 	oidc   *oidcClient
 	// webauthn is nil when the public URL has no domain name.
 	webauthn *webauthn.WebAuthn
 	// pending counts login links being prepared after their request was
 	// answered (RequestLink); Wait waits for them.
 	pending sync.WaitGroup
+	// tokens are the login links and sessions (tables login_tokens and
+	// sessions), the code the member portal shares.
+	tokens *Tokens
 }
 
 // Errors callers may test for.
@@ -96,23 +100,9 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	if d.LinkTTL <= 0 {
-		d.LinkTTL = 15 * time.Minute
-	}
-	if d.IdleTimeout <= 0 {
-		d.IdleTimeout = 2 * time.Hour
-	}
-	if d.AbsoluteTimeout <= 0 {
-		d.AbsoluteTimeout = 12 * time.Hour
-	}
+	SignInDefaults(&d.LinkTTL, &d.IdleTimeout, &d.AbsoluteTimeout, &d.PerAddress, &d.PerEmail)
 	if d.ClientAddr == nil {
 		d.ClientAddr = remoteAddr
-	}
-	if d.PerAddress <= 0 {
-		d.PerAddress = 20
-	}
-	if d.PerEmail <= 0 {
-		d.PerEmail = 5
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	var oc *oidcClient
@@ -127,13 +117,15 @@ func New(d Deps) *Service {
 		oc = &oidcClient{cfg: cfg}
 	}
 	return &Service{
+		tokens: &Tokens{DB: d.DB, LinkTable: "login_tokens", SessionTable: "sessions", Owner: "account_id",
+			LinkTTL: d.LinkTTL, IdleTimeout: d.IdleTimeout, AbsoluteTimeout: d.AbsoluteTimeout, Logger: d.Logger},
 		webauthn: newWebAuthn(d.BaseURL),
 		oidc:     oc,
 		d:        d,
 		log:      d.Logger.With("component", "auth"),
 		tmpl:     template.Must(template.ParseFS(templateFS, "templates/*.html")),
-		byAddr:   newLimiter(d.PerAddress, 15*time.Minute, d.Now),
-		byMail:   newLimiter(d.PerEmail, 15*time.Minute, d.Now),
+		byAddr:   NewLimiter(d.PerAddress, 15*time.Minute, d.Now),
+		byMail:   NewLimiter(d.PerEmail, 15*time.Minute, d.Now),
 	}
 }
 
@@ -145,6 +137,11 @@ func (s *Service) emailIndex(email string) []byte {
 
 // maxEmail bounds an email address (RFC 5321 path limit).
 const maxEmail = 254
+
+// CleanEmail validates and normalises an email address typed into a
+// sign-in form (the console's and the member portal's); ErrBadEmail if it
+// is not one.
+func CleanEmail(s string) (string, error) { return cleanEmail(s) }
 
 // cleanEmail validates and normalises an email address.
 func cleanEmail(s string) (string, error) {
@@ -228,6 +225,17 @@ func (s *Service) createAccount(ctx context.Context, actorID, email string, role
 	now := s.d.Now()
 	token, hash := seal.NewToken()
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// The unique index compares one key's indexes; during a key
+		// rotation the address may still be stored under the old one.
+		if look := s.emailLookup(e); !bytes.Equal(look[0], look[1]) {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT COUNT(*) FROM accounts WHERE email_bidx = ?`), look[1]).Scan(&n); err != nil {
+				return fmt.Errorf("look up account: %w", err)
+			}
+			if n > 0 {
+				return ErrExists
+			}
+		}
 		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO accounts (id, email_bidx, email, roles, created_at)
 			VALUES (?, ?, ?, ?, ?)`), id, s.emailIndex(e), sealed, joinRoles(roles), db.T(now)); err != nil {
 			if db.IsUniqueViolation(err) {
@@ -346,17 +354,24 @@ func WorkplaceNameIndex(kr *seal.Keyring, name string) []byte {
 	return kr.BlindIndex(WorkplaceIndexPurpose, NormaliseWorkplaceName(name))
 }
 
+// WorkplaceNameLookup is what a look-up by name matches (`name_bidx IN
+// (?, ?)`): the index under the newest key and, during a key rotation, the
+// oldest (seal.LookupIndexes).
+func WorkplaceNameLookup(kr *seal.Keyring, name string) [2][]byte {
+	return kr.LookupIndexes(WorkplaceIndexPurpose, NormaliseWorkplaceName(name))
+}
+
+// emailLookup is what a look-up of an account by email matches.
+func (s *Service) emailLookup(email string) [2][]byte {
+	return s.d.Keys.LookupIndexes("account.email", seal.NormaliseEmail(email))
+}
+
 func (s *Service) linkURL(token string) string {
 	return s.d.BaseURL + "/auth/link?token=" + token
 }
 
 func (s *Service) insertLink(ctx context.Context, tx *sql.Tx, accountID string, hash []byte, now time.Time) error {
-	_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO login_tokens (hash, account_id, created_at, expires_at)
-		VALUES (?, ?, ?, ?)`), hash, accountID, db.T(now), db.T(now.Add(s.d.LinkTTL)))
-	if err != nil {
-		return fmt.Errorf("insert login token: %w", err)
-	}
-	return nil
+	return s.tokens.InsertLink(ctx, tx, accountID, hash, now)
 }
 
 // AccountSummary is an account as listed in the console.

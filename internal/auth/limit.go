@@ -5,11 +5,12 @@ import (
 	"time"
 )
 
-// limiter is a fixed-window counter per key, in memory. Memory is enough:
+// Limiter is a fixed-window counter per key, in memory. The member portal's
+// sign-in (internal/portal) uses it too, so both sign-ins limit alike. Memory is enough:
 // it protects one process from floods of login emails; several processes
 // each allow their own share, which still bounds the flood. The map is
 // swept when it grows, so a flood of distinct keys cannot grow it forever.
-type limiter struct {
+type Limiter struct {
 	mu     sync.Mutex
 	max    int
 	window time.Duration
@@ -25,12 +26,13 @@ type window struct {
 // maxKeys triggers a sweep of expired windows.
 const maxKeys = 10000
 
-func newLimiter(max int, w time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: w, now: now, seen: map[string]*window{}}
+// NewLimiter allows max attempts per key in each window of length w.
+func NewLimiter(max int, w time.Duration, now func() time.Time) *Limiter {
+	return &Limiter{max: max, window: w, now: now, seen: map[string]*window{}}
 }
 
-// allow counts one attempt for key and reports whether it is within the limit.
-func (l *limiter) allow(key string) bool {
+// Allow counts one attempt for key and reports whether it is within the limit.
+func (l *Limiter) Allow(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()

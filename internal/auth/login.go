@@ -28,7 +28,7 @@ import (
 func (s *Service) RequestLink(ctx context.Context, email, clientAddr string) error {
 	// Both limits count every attempt, so a limit says nothing about
 	// whether the account exists.
-	okAddr := s.byAddr.allow(clientAddr)
+	okAddr := s.byAddr.Allow(clientAddr)
 	e, err := cleanEmail(email)
 	if err != nil {
 		if !okAddr {
@@ -37,7 +37,7 @@ func (s *Service) RequestLink(ctx context.Context, email, clientAddr string) err
 		return ErrBadEmail
 	}
 	bidx := s.emailIndex(e)
-	okMail := s.byMail.allow(hex.EncodeToString(bidx))
+	okMail := s.byMail.Allow(hex.EncodeToString(bidx))
 	if !okAddr || !okMail {
 		s.log.Warn("login link: rate limited")
 		return errRateLimited
@@ -66,7 +66,8 @@ func (s *Service) Wait() { s.pending.Wait() }
 // is an enabled one, store a link and queue its email in one transaction.
 func (s *Service) sendLink(ctx context.Context, e string, bidx []byte) error {
 	var id string
-	err := s.d.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE email_bidx = ? AND disabled_at IS NULL`, bidx).Scan(&id)
+	look := s.emailLookup(e)
+	err := s.d.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE email_bidx IN (?, ?) AND disabled_at IS NULL`, look[0], look[1]).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.log.Info("login link: requested for an address without an account")
 		return nil
@@ -93,22 +94,12 @@ func (s *Service) sendLink(ctx context.Context, e string, bidx []byte) error {
 // ConsumeLink spends a login link and opens a session; it returns the new
 // session's cookie value. A link works once and only within LinkTTL.
 func (s *Service) ConsumeLink(ctx context.Context, token string) (sessionToken, accountID string, err error) {
-	if !seal.ValidToken(token) {
-		return "", "", ErrBadLink
-	}
 	now := s.d.Now()
-	sessionToken, sessionHash := seal.NewToken()
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		// One statement marks the token used only if it is still unused and
 		// fresh: two concurrent POSTs cannot both win.
-		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`UPDATE login_tokens SET used_at = ?
-			WHERE hash = ? AND used_at IS NULL AND expires_at > ?
-			RETURNING account_id`), db.T(now), seal.HashToken(token), db.T(now)).Scan(&accountID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrBadLink
-		}
-		if err != nil {
-			return fmt.Errorf("spend login token: %w", err)
+		if accountID, err = s.tokens.SpendLink(ctx, tx, token, now); err != nil {
+			return err
 		}
 		var disabled sql.Null[db.Time]
 		if err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT disabled_at FROM accounts WHERE id = ?`), accountID).Scan(&disabled); err != nil {
@@ -117,9 +108,8 @@ func (s *Service) ConsumeLink(ctx context.Context, token string) (sessionToken, 
 		if disabled.Valid {
 			return ErrBadLink
 		}
-		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`), sessionHash, accountID, db.T(now), db.T(now), db.T(now.Add(s.d.AbsoluteTimeout))); err != nil {
-			return fmt.Errorf("create session: %w", err)
+		if sessionToken, err = s.tokens.OpenSession(ctx, tx, accountID, now); err != nil {
+			return err
 		}
 		return Audit(ctx, s.d.DB, tx, Entry{At: now, ActorID: accountID, Action: "login", SubjectType: "account", SubjectID: accountID, Detail: "email link"})
 	})
@@ -129,34 +119,12 @@ func (s *Service) ConsumeLink(ctx context.Context, token string) (sessionToken, 
 	return sessionToken, accountID, nil
 }
 
-// touchEvery limits how often a session's last_seen_at is written: the idle
-// time-out does not need to-the-second precision, and a write per request
-// would serialise every console page on SQLite's single writer.
-const touchEvery = time.Minute
-
 // Session returns the account behind a session cookie value, enforcing the
 // idle and absolute time-outs.
 func (s *Service) Session(ctx context.Context, token string) (*Account, error) {
-	if !seal.ValidToken(token) {
-		return nil, ErrNoSession
-	}
-	hash := seal.HashToken(token)
-	var accountID string
-	var lastSeen, expires db.Time
-	err := s.d.DB.QueryRow(ctx, `SELECT account_id, last_seen_at, expires_at FROM sessions WHERE hash = ?`, hash).
-		Scan(&accountID, &lastSeen, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoSession
-	}
+	accountID, hash, err := s.tokens.Session(ctx, token, s.d.Now())
 	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
-	now := s.d.Now()
-	if !now.Before(expires.Time) || !now.Before(lastSeen.Add(s.d.IdleTimeout)) {
-		if _, err := s.d.DB.Exec(ctx, `DELETE FROM sessions WHERE hash = ?`, hash); err != nil {
-			s.log.Warn("delete expired session", "err", err)
-		}
-		return nil, ErrNoSession
+		return nil, err
 	}
 	a, err := s.account(ctx, accountID)
 	if errors.Is(err, ErrNoAccount) {
@@ -165,11 +133,6 @@ func (s *Service) Session(ctx context.Context, token string) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	if now.Sub(lastSeen.Time) >= touchEvery {
-		if _, err := s.d.DB.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE hash = ?`, db.T(now), hash); err != nil {
-			return nil, fmt.Errorf("touch session: %w", err)
-		}
-	}
 	a.sessionHash = hash
 	return a, nil
 }
@@ -177,8 +140,8 @@ func (s *Service) Session(ctx context.Context, token string) (*Account, error) {
 // SignOut ends one session.
 func (s *Service) SignOut(ctx context.Context, a *Account) error {
 	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`DELETE FROM sessions WHERE hash = ?`), a.sessionHash); err != nil {
-			return fmt.Errorf("delete session: %w", err)
+		if err := s.tokens.EndSession(ctx, tx, a.sessionHash); err != nil {
+			return err
 		}
 		return Audit(ctx, s.d.DB, tx, Entry{At: s.d.Now(), ActorID: a.ID, Action: "logout", SubjectType: "account", SubjectID: a.ID})
 	})
@@ -189,11 +152,8 @@ func (s *Service) SignOut(ctx context.Context, a *Account) error {
 func (s *Service) SignOutEverywhere(ctx context.Context, accountID, actorID string) error {
 	now := s.d.Now()
 	return s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`DELETE FROM sessions WHERE account_id = ?`), accountID); err != nil {
-			return fmt.Errorf("delete sessions: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE login_tokens SET used_at = ? WHERE account_id = ? AND used_at IS NULL`), db.T(now), accountID); err != nil {
-			return fmt.Errorf("spend login links: %w", err)
+		if err := s.tokens.EndAll(ctx, tx, accountID, now); err != nil {
+			return err
 		}
 		return Audit(ctx, s.d.DB, tx, Entry{At: now, ActorID: actorID, Action: "logout.everywhere", SubjectType: "account", SubjectID: accountID})
 	})
@@ -202,14 +162,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, accountID, actorID stri
 // PurgeExpired deletes expired sessions and login links (housekeeping; the
 // lead may schedule it). Expired rows are already refused on read.
 func (s *Service) PurgeExpired(ctx context.Context) error {
-	now := db.T(s.d.Now())
-	if _, err := s.d.DB.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`, now, db.T(s.d.Now().Add(-s.d.IdleTimeout))); err != nil {
-		return fmt.Errorf("purge sessions: %w", err)
-	}
-	if _, err := s.d.DB.Exec(ctx, `DELETE FROM login_tokens WHERE expires_at <= ?`, now); err != nil {
-		return fmt.Errorf("purge login links: %w", err)
-	}
-	return nil
+	return s.tokens.Purge(ctx, s.d.Now())
 }
 
 type ctxKey struct{}

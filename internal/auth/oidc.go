@@ -211,7 +211,7 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 	}
 	bidx := s.emailIndex(email)
 	now := s.d.Now()
-	token, hash := seal.NewToken()
+	var token string
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var wps []string
 		for _, g := range groups {
@@ -222,8 +222,9 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 				continue
 			}
 			var wid string
-			err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM workplaces WHERE id = ? OR name_bidx = ? ORDER BY id LIMIT 1`),
-				g, WorkplaceNameIndex(s.d.Keys, g)).Scan(&wid)
+			look := WorkplaceNameLookup(s.d.Keys, g)
+			err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM workplaces WHERE id = ? OR name_bidx IN (?, ?) ORDER BY id LIMIT 1`),
+				g, look[0], look[1]).Scan(&wid)
 			if err == nil && !contains(wps, wid) {
 				wps = append(wps, wid)
 			} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -235,7 +236,8 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 		}
 		var existing string
 		var disabled sql.Null[db.Time]
-		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id, disabled_at FROM accounts WHERE email_bidx = ?`), bidx).Scan(&existing, &disabled)
+		look := s.emailLookup(email)
+		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id, disabled_at FROM accounts WHERE email_bidx IN (?, ?)`), look[0], look[1]).Scan(&existing, &disabled)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO accounts (id, email_bidx, email, roles, created_at) VALUES (?, ?, ?, ?, ?)`),
@@ -258,9 +260,9 @@ func (s *Service) ssoLogin(ctx context.Context, claims map[string]any) (string, 
 		if err := SetWorkplaces(ctx, s.d.DB, tx, id, wps); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`), hash, id, db.T(now), db.T(now), db.T(now.Add(s.d.AbsoluteTimeout))); err != nil {
-			return fmt.Errorf("create session: %w", err)
+		var err2 error
+		if token, err2 = s.tokens.OpenSession(ctx, tx, id, now); err2 != nil {
+			return err2
 		}
 		return Audit(ctx, s.d.DB, tx, Entry{At: now, ActorID: id, Action: "login", SubjectType: "account", SubjectID: id, Detail: "single sign-on; roles: " + joinRoles(roles)})
 	})

@@ -16,7 +16,6 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"unionhall/internal/db"
-	"unionhall/internal/seal"
 )
 
 // Passkeys: after a first sign-in by email link, a person may register
@@ -212,7 +211,7 @@ func (s *Service) handlePasskeyRegisterFinish(w http.ResponseWriter, r *http.Req
 }
 
 func (s *Service) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request) {
-	if !s.byAddr.allow(s.d.ClientAddr(r)) {
+	if !s.byAddr.Allow(s.d.ClientAddr(r)) {
 		s.jsonError(w, r, http.StatusTooManyRequests, "passkey.rate_limited")
 		return
 	}
@@ -260,7 +259,7 @@ func (s *Service) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Reques
 	}
 	raw, _ := json.Marshal(cred)
 	now := s.d.Now()
-	token, hash := seal.NewToken()
+	var token string
 	err = s.d.DB.Tx(r.Context(), func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(r.Context(), s.d.DB.Rebind(`UPDATE passkeys SET credential = ?, last_used_at = ? WHERE id = ? AND account_id = ?`),
 			string(raw), db.T(now), base64.RawURLEncoding.EncodeToString(cred.ID), user.id)
@@ -270,9 +269,9 @@ func (s *Service) handlePasskeyLoginFinish(w http.ResponseWriter, r *http.Reques
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errors.New("passkey not found")
 		}
-		if _, err := tx.ExecContext(r.Context(), s.d.DB.Rebind(`INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?)`), hash, user.id, db.T(now), db.T(now), db.T(now.Add(s.d.AbsoluteTimeout))); err != nil {
-			return fmt.Errorf("create session: %w", err)
+		var err2 error
+		if token, err2 = s.tokens.OpenSession(r.Context(), tx, user.id, now); err2 != nil {
+			return err2
 		}
 		return Audit(r.Context(), s.d.DB, tx, Entry{At: now, ActorID: user.id, Action: "login", SubjectType: "account", SubjectID: user.id, Detail: "passkey"})
 	})

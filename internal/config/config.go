@@ -63,6 +63,19 @@ type Config struct {
 	Events  Events  `toml:"events"`
 	OIDC    OIDC    `toml:"oidc"`
 	Members Members `toml:"members"`
+	Jobs    Jobs    `toml:"jobs"`
+}
+
+// Jobs tunes the background job queue (emails, PDFs). The defaults suit
+// production; the crash tests (internal/faulttest) shorten them so a run
+// takes seconds.
+type Jobs struct {
+	// Lease is how long a job being run is reserved for its process. After
+	// a crash, the jobs it was running run again once their lease ends.
+	Lease Duration `toml:"lease"`
+	// RetryAfter is the wait before the first retry of a failed job; each
+	// later one waits twice as long (capped, with jitter).
+	RetryAfter Duration `toml:"retry_after"`
 }
 
 // Events holds event registration's tunables.
@@ -105,6 +118,10 @@ type Members struct {
 	// FeeInfo is the dues information per language ({fee_info} in the
 	// welcome email), e.g. {cs = "…", en = "…"}.
 	FeeInfo map[string]string `toml:"fee_info"`
+	// EraseAfterDays is how long after a member has left their personal
+	// data is erased (internal/portal's hourly sweep); 0 erases at the
+	// next sweep.
+	EraseAfterDays int `toml:"erase_after_days"`
 }
 
 // SMTP settings. An empty Host writes emails as .eml files under DataDir.
@@ -184,6 +201,9 @@ func Default() Config {
 		},
 		// The same as events.New's own defaults.
 		Events: Events{RegistrationsPerHour: 20, EraseAfterDays: 30},
+		Jobs:   Jobs{Lease: Duration{5 * time.Minute}, RetryAfter: Duration{30 * time.Second}},
+		// Member portal: leaving members' data is erased after 30 days.
+		Members: Members{EraseAfterDays: 30},
 	}
 }
 
@@ -332,11 +352,20 @@ func (c *Config) Validate() error {
 	if _, err := web.ParseProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("trusted_proxies: %w", err)
 	}
+	if l := c.Jobs.Lease.Duration; l < 5*time.Second || l > time.Hour {
+		return fmt.Errorf("jobs.lease: %v is out of range, want 5s to 1h", l)
+	}
+	if r := c.Jobs.RetryAfter.Duration; r < time.Second || r > time.Hour {
+		return fmt.Errorf("jobs.retry_after: %v is out of range, want 1s to 1h", r)
+	}
 	if n := c.Events.RegistrationsPerHour; n < 1 || n > MaxRegistrationsPerHour {
 		return fmt.Errorf("events.registrations_per_hour: %d is out of range, want 1 to %d", n, MaxRegistrationsPerHour)
 	}
 	if n := c.Events.EraseAfterDays; n < 1 || n > MaxEraseAfterDays {
 		return fmt.Errorf("events.erase_after_days: %d is out of range, want 1 to %d (days after the event ends)", n, MaxEraseAfterDays)
+	}
+	if n := c.Members.EraseAfterDays; n < 0 || n > MaxEraseAfterDays {
+		return fmt.Errorf("members.erase_after_days: %d is out of range, want 0 (at once) to %d", n, MaxEraseAfterDays)
 	}
 	if c.OIDC.Issuer != "" {
 		u, err := url.Parse(c.OIDC.Issuer)

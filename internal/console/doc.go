@@ -22,6 +22,10 @@
 // themselves. Routes and navigation, which need the feature's running
 // service, come in the Section the wiring builds.
 //
+// The form kit's own messages (messages.json: a required field, a text
+// too long, a refused character…) are part of the console's texts, so a
+// section's form says what is wrong in the same words as the shell's.
+//
 // Bad input loses nothing (forms.go). A form that comes back with
 // problems is the same page again, never a separate error page: 422, or
 // 409 for a conflict the person can resolve; an error summary at the top

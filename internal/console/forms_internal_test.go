@@ -1,8 +1,14 @@
 package console
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"unionhall/internal/auth"
+	"unionhall/internal/web"
+	"unionhall/internal/web/catalogtest"
 )
 
 // TestCheckText: each refused kind of character has its own message, so
@@ -56,4 +62,24 @@ func TestNilFormIsSafe(t *testing.T) {
 	if f.For("x") != nil || f.Failed() || f.Err("a") != "" || f.V("a", "d") != "d" || !f.Checked("a", "b", true) {
 		t.Fatal("nil form")
 	}
+}
+
+// TestFormTextsComplete: the form kit's messages exist in both languages,
+// and every message key forms.go names is among them.
+func TestFormTextsComplete(t *testing.T) {
+	cat := web.MustCatalog("console", formJSON)
+	catalogtest.Complete(t, cat, auth.Languages, nil)
+	src, err := os.ReadFile("forms.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := regexp.MustCompile(`"(err\.[a-z_]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(keys) < 10 {
+		t.Fatalf("only %d message keys found in forms.go", len(keys))
+	}
+	var uses []catalogtest.Use
+	for _, k := range keys {
+		uses = append(uses, catalogtest.Use{Where: "forms.go", Key: k[1]})
+	}
+	catalogtest.Known(t, cat, auth.Languages, uses...)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	_ "embed"
 	"fmt"
 	"net/http"
 	"sync"
@@ -21,6 +22,14 @@ var texts struct {
 	cat web.Catalog
 	by  map[string]string // key (lang + "\x00" + key) → the catalog that added it
 }
+
+// formJSON holds the form kit's own messages (forms.go): every page that
+// uses Form gets them, whichever feature it belongs to.
+//
+//go:embed messages.json
+var formJSON []byte
+
+func init() { AddTexts("console", web.MustCatalog("console", formJSON)) }
 
 // AddTexts adds a package's catalog (named for error messages). A key that
 // another catalog already defines with a different text is a programming

@@ -569,20 +569,32 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 	if p.CTAType != "" && !ctaTypes[p.CTAType] {
 		bad("ctatype", "ctaType %q is not one of register, fill, sign", p.CTAType)
 	}
-	switch v := m["draft"].(type) {
-	case nil:
-	case bool:
-		p.Draft = v
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "true", "yes":
-			p.Draft = true
-		case "false", "no", "":
-		default:
-			bad("draft", "draft must be true or false")
+	// A flag is true or false (YAML bool, or the words in quotes); a value
+	// that is neither is reported and counts as true, the safe reading for
+	// both: a typo must neither publish a draft nor members' minutes.
+	flag := func(key, message string) (on, set bool) {
+		switch v := m[key].(type) {
+		case nil:
+			return false, false
+		case bool:
+			return v, true
+		case string:
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true", "yes":
+				return true, true
+			case "false", "no", "":
+				return false, true
+			}
 		}
-	default:
-		bad("draft", "draft must be true or false")
+		bad(key, message, key)
+		return true, true
+	}
+	if on, set := flag("draft", "%s must be true or false; the page stays hidden until it is fixed"); set {
+		p.Draft = on
+	}
+	for _, key := range []string{"members", "protected"} {
+		on, _ := flag(key, "%s must be true or false; the page is kept for members only until it is fixed")
+		p.MembersOnly = p.MembersOnly || on
 	}
 	if v, ok := m["weight"]; ok {
 		if w, ok := toInt(v); ok {
@@ -890,6 +902,12 @@ func (l *loader) assemble(srcs []*pageSrc) {
 			}
 		}
 	}
+	// A member-only section keeps its pages for members too.
+	for _, p := range pages {
+		if sec := s.sections[p.Lang+"/"+p.Section]; p.Section != "" && sec != nil && sec.MembersOnly {
+			p.MembersOnly = true
+		}
+	}
 	for _, p := range pages {
 		if len(p.Resources) == 0 || s.byURL[p.URL] != p {
 			continue
@@ -1176,11 +1194,49 @@ func (l *loader) renderPage(ps *pageSrc) {
 		p.SubDescription = template.HTML(h)
 		p.links = append(p.links, links...)
 	}
+	l.renderMeeting(ps)
 	if p.DescriptionText == "" {
 		p.DescriptionText = summarise(plainTextMax(string(p.body), 1000), 200)
 	}
 	p.compressBody()
 	ps.body = nil // free the source: pages are immutable once rendered
+}
+
+// renderMeeting renders a meeting's `agenda` (Markdown text, or a list
+// of items) and `minutes` (Markdown text, or the name of a file of the
+// page bundle, which then becomes MinutesURL).
+func (l *loader) renderMeeting(ps *pageSrc) {
+	p := ps.page
+	if p.Params == nil {
+		return
+	}
+	switch v := p.Params["agenda"].(type) {
+	case string:
+		if strings.TrimSpace(v) != "" {
+			h, _ := l.renderMarkdownField(ps, []byte(v), ps.fmLine, nil)
+			p.Agenda = template.HTML(h)
+		}
+	case []any:
+		var b strings.Builder
+		for _, it := range v {
+			b.WriteString("- " + strings.ReplaceAll(strings.TrimSpace(str(it)), "\n", " ") + "\n")
+		}
+		h, _ := l.renderMarkdownField(ps, []byte(b.String()), ps.fmLine, nil)
+		p.Agenda = template.HTML(h)
+	}
+	v, _ := p.Params["minutes"].(string)
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return
+	}
+	if !strings.ContainsAny(v, "\n ") {
+		if _, ok := p.Resources[p.URL+v]; ok {
+			p.MinutesURL = p.URL + v
+			return
+		}
+	}
+	h, _ := l.renderMarkdownField(ps, []byte(v), ps.fmLine, nil)
+	p.Minutes = template.HTML(h)
 }
 
 // renderMarkdownField expands shortcodes, renders and sanitises one Markdown

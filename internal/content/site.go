@@ -212,3 +212,29 @@ func (s *Site) NextChange(now time.Time) time.Time {
 // Root is the site folder itself, for serving page-bundle resources
 // (ResourceByURL names files relative to it).
 func (s *Site) Root() fs.FS { return s.fsys }
+
+// MembersOnlyPath reports whether urlPath is, or lies under, a member-only
+// page: the page itself, its pagination and feed, and its bundle files
+// (resource URLs are the page's URL plus the file name). It walks the
+// path's prefixes, a few map look-ups.
+func (s *Site) MembersOnlyPath(urlPath string) bool {
+	p := urlPath
+	for {
+		if pg := s.byURL[p]; pg != nil && pg.MembersOnly {
+			return true
+		}
+		if !strings.HasSuffix(p, "/") {
+			if pg := s.byURL[p+"/"]; pg != nil && pg.MembersOnly {
+				return true
+			}
+		}
+		i := strings.LastIndexByte(strings.TrimSuffix(p, "/"), '/')
+		if i < 0 {
+			return false
+		}
+		p = p[:i+1]
+		if p == "/" {
+			return false
+		}
+	}
+}

@@ -145,6 +145,20 @@ type Page struct {
 	PetitionID   string
 	SurveyID     string
 
+	// MembersOnly is front matter `members: true` (alias `protected:
+	// true`), or a page of a section whose own page has it: the page, its
+	// pagination, feed and bundle resources are served to signed-in
+	// members only, and it is left out of the sitemap, feeds, navigation
+	// and public lists (internal/site, internal/portal).
+	MembersOnly bool
+	// Meeting fields (the `meetings` section): Agenda is front matter
+	// `agenda` (Markdown, or a list of items) rendered; Minutes is
+	// `minutes` rendered when it is Markdown, MinutesURL the bundle file
+	// it names otherwise (e.g. minutes.pdf).
+	Agenda     template.HTML
+	Minutes    template.HTML
+	MinutesURL string
+
 	// Params is the whole front matter (keys lower-cased) for fields the theme
 	// or later features read (registration, capacity, meetingUrl, id…).
 	Params map[string]any

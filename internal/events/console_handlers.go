@@ -145,14 +145,25 @@ func (cp *consolePages) eventDoor(p console.Page, w http.ResponseWriter, r *http
 	p.Render(w, r, a, http.StatusOK, "event_door.html", console.Tr(r, "title.door", "event", ev.Title), eventData{E: ev, Regs: list, Query: q, CheckedIn: ev.CheckedIn}, nil)
 }
 
-func (cp *consolePages) eventCheckIn(p console.Page, w http.ResponseWriter, r *http.Request, a *auth.Account) {
+// eventOp loads the URL's event and reads the form's op, which must be
+// one of ops (else a 400 with message errKey); ok is false when it has
+// answered.
+func (cp *consolePages) eventOp(p console.Page, w http.ResponseWriter, r *http.Request, a *auth.Account, errKey string, ops ...string) (EventRow, string, bool) {
 	ev, ok := cp.event(p, w, r, a)
 	if !ok {
-		return
+		return ev, "", false
 	}
 	op := r.PostFormValue("op")
-	if op != "in" && op != "out" {
-		p.Fail(w, r, a, http.StatusBadRequest, "err.checkin_op")
+	if !slices.Contains(ops, op) {
+		p.Fail(w, r, a, http.StatusBadRequest, errKey)
+		return ev, "", false
+	}
+	return ev, op, true
+}
+
+func (cp *consolePages) eventCheckIn(p console.Page, w http.ResponseWriter, r *http.Request, a *auth.Account) {
+	ev, op, ok := cp.eventOp(p, w, r, a, "err.checkin_op", "in", "out")
+	if !ok {
 		return
 	}
 	reg := r.PostFormValue("reg")
@@ -189,13 +200,8 @@ func (cp *consolePages) eventExport(p console.Page, w http.ResponseWriter, r *ht
 }
 
 func (cp *consolePages) eventClose(p console.Page, w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	ev, ok := cp.event(p, w, r, a)
+	ev, op, ok := cp.eventOp(p, w, r, a, "err.close_op", "close", "reopen")
 	if !ok {
-		return
-	}
-	op := r.PostFormValue("op")
-	if op != "close" && op != "reopen" {
-		p.Fail(w, r, a, http.StatusBadRequest, "err.close_op")
 		return
 	}
 	if err := cp.SetEventClosed(r.Context(), a, ev, op == "close"); err != nil {

@@ -193,6 +193,9 @@ func (s *Service) Signup(ctx context.Context, ev Event, lang string, in Registra
 		return Outcome{}, fmt.Errorf("register: seal: %w", err)
 	}
 	bidx := s.emailIndex(ev.Key, in.Email)
+	// During a key rotation a registration may still be indexed under the
+	// old key; the look-up matches both (seal.LookupIndexes).
+	look := s.d.Keys.LookupIndexes(emailPurpose, ev.Key+"\x00"+seal.NormaliseEmail(in.Email))
 	token, hash := seal.NewToken()
 	var out Outcome
 	err = s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -206,7 +209,7 @@ func (s *Service) Signup(ctx context.Context, ev Event, lang string, in Registra
 		}
 		var existing string
 		err = tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT id FROM event_registrations
-			WHERE event_key = ? AND email_bidx = ? AND status <> 'cancelled'`), ev.Key, bidx).Scan(&existing)
+			WHERE event_key = ? AND email_bidx IN (?, ?) AND status <> 'cancelled'`), ev.Key, look[0], look[1]).Scan(&existing)
 		switch {
 		case err == nil:
 			if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE event_registrations SET token_hash = ?, updated_at = ? WHERE id = ?`),

@@ -29,7 +29,9 @@
 //     fields and the language, occupations, notes; workplaces.data), with
 //     associated data binding each value to its row. Email look-ups use a
 //     keyed blind index of the normalised address (EmailIndex), never the
-//     plaintext. A search by name has to open every member in scope, which
+//     plaintext; they match both keys' indexes (EmailLookup, `IN (?, ?)`),
+//     so they keep finding members while a key rotation (internal/rekey)
+//     recomputes the stored ones. A search by name has to open every member in scope, which
 //     is cheap enough at a union's size (BenchmarkMembers in internal/admin:
 //     10,000 members); a number or an email is found by index. Names fold
 //     diacritics (Fold), so "dvorak" finds "Dvořák"; the search cache keeps

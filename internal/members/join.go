@@ -91,7 +91,7 @@ func (reg *Registry) Join(ctx context.Context, tx *sql.Tx, actorID string, j Joi
 		if err := reg.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
 			return Joined{}, err
 		}
-		if matches, err = reg.membersByEmail(ctx, tx, bidx); err != nil {
+		if matches, err = reg.membersByEmail(ctx, tx, reg.EmailLookup(j.Data.Email)); err != nil {
 			return Joined{}, err
 		}
 	}
@@ -154,12 +154,13 @@ const (
 	DuplicateLink = "link" // link the application to the existing member
 )
 
-// membersByEmail lists the members whose email has blind index bidx, those
+// membersByEmail lists the members whose email has one of the blind
+// indexes idx (EmailLookup: both keys' during a rotation), those
 // who have not left first, then the highest number: the first is the one
 // "link to the existing member" links to. Erased members have no index and
 // are never found.
-func (reg *Registry) membersByEmail(ctx context.Context, tx *sql.Tx, bidx []byte) ([]MemberMatch, error) {
-	rows, err := tx.QueryContext(ctx, reg.d.DB.Rebind(membersByEmailQuery), bidx)
+func (reg *Registry) membersByEmail(ctx context.Context, tx *sql.Tx, idx [2][]byte) ([]MemberMatch, error) {
+	rows, err := tx.QueryContext(ctx, reg.d.DB.Rebind(membersByEmailQuery), lookupArgs(idx)...)
 	if err != nil {
 		return nil, fmt.Errorf("members by email: %w", err)
 	}
@@ -167,17 +168,16 @@ func (reg *Registry) membersByEmail(ctx context.Context, tx *sql.Tx, bidx []byte
 }
 
 const membersByEmailQuery = `SELECT id, number, left_at IS NOT NULL, onboarded_at IS NOT NULL, application_id FROM members
-	WHERE email_bidx = ? ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, number DESC`
+	WHERE email_bidx IN (?, ?) ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, number DESC`
 
 // MembersWithEmail lists the members who have email (as membersByEmail),
 // but for the one linked to application exceptApp (an accepted
 // application's own member is no duplicate of it).
 func (reg *Registry) MembersWithEmail(ctx context.Context, email, exceptApp string) ([]MemberMatch, error) {
-	bidx := reg.EmailIndex(email)
-	if bidx == nil {
+	if email == "" {
 		return nil, nil
 	}
-	rows, err := reg.d.DB.Query(ctx, membersByEmailQuery, bidx)
+	rows, err := reg.d.DB.Query(ctx, membersByEmailQuery, lookupArgs(reg.EmailLookup(email))...)
 	if err != nil {
 		return nil, fmt.Errorf("members by email: %w", err)
 	}

@@ -178,8 +178,8 @@ func (reg *Registry) ListMembers(ctx context.Context, viewer *auth.Account, f Me
 		out.Members, out.Total = ms, len(ms)
 		return out, err
 	case strings.Contains(q, "@"):
-		ms, err := reg.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE `+where+` AND m.email_bidx = ? ORDER BY m.number DESC`,
-			append(args, reg.EmailIndex(q))...)
+		ms, err := reg.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE `+where+` AND m.email_bidx IN (?, ?) ORDER BY m.number DESC`,
+			append(args, lookupArgs(reg.EmailLookup(q))...)...)
 		out.Members, out.Total = ms, len(ms)
 		return out, err
 	}
@@ -446,7 +446,7 @@ func (reg *Registry) update(ctx context.Context, actorID string, cur *Member, md
 			if err := reg.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
 				return err
 			}
-			matches, err := reg.membersByEmail(ctx, tx, bidx)
+			matches, err := reg.membersByEmail(ctx, tx, reg.EmailLookup(md.Email))
 			if err != nil {
 				return err
 			}
@@ -614,7 +614,7 @@ func (reg *Registry) AddMember(ctx context.Context, actor *auth.Account, md Memb
 			if err := reg.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
 				return err
 			}
-			matches, err := reg.membersByEmail(ctx, tx, bidx)
+			matches, err := reg.membersByEmail(ctx, tx, reg.EmailLookup(md.Email))
 			if err != nil {
 				return err
 			}

@@ -88,6 +88,13 @@ func (reg *Registry) EmailIndex(email string) []byte {
 	return reg.d.Keys.BlindIndex("member.email", seal.NormaliseEmail(email))
 }
 
+// EmailLookup is what a look-up by email matches (`email_bidx IN (?, ?)`):
+// the index under the newest key and, during a key rotation, the oldest
+// (seal.LookupIndexes).
+func (reg *Registry) EmailLookup(email string) [2][]byte {
+	return reg.d.Keys.LookupIndexes("member.email", seal.NormaliseEmail(email))
+}
+
 // audit writes an entry of the shared trail (auth.Audit) inside tx.
 func (reg *Registry) audit(ctx context.Context, tx *sql.Tx, actorID, action, typ, id, detail string) error {
 	return auth.Audit(ctx, reg.d.DB, tx, auth.Entry{At: reg.d.Now(), ActorID: actorID, Action: action, SubjectType: typ, SubjectID: id, Detail: detail})

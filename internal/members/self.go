@@ -29,8 +29,9 @@ func (reg *Registry) FindByEmail(ctx context.Context, email string) (*Member, er
 	if bidx == nil {
 		return nil, ErrNotFound
 	}
-	ms, err := reg.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE m.email_bidx = ? AND m.erased = ?
-		ORDER BY CASE WHEN m.left_at IS NULL THEN 0 ELSE 1 END, m.number DESC LIMIT 1`, bidx, false)
+	look := reg.EmailLookup(email)
+	ms, err := reg.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE m.email_bidx IN (?, ?) AND m.erased = ?
+		ORDER BY CASE WHEN m.left_at IS NULL THEN 0 ELSE 1 END, m.number DESC LIMIT 1`, look[0], look[1], false)
 	if err != nil {
 		return nil, err
 	}

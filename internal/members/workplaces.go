@@ -53,6 +53,10 @@ func (reg *Registry) workplaceNameIndex(name string) []byte {
 	return auth.WorkplaceNameIndex(reg.d.Keys, name)
 }
 
+// lookupArgs spreads a pair of look-up indexes (seal.LookupIndexes) into
+// the arguments of `col IN (?, ?)`.
+func lookupArgs(idx [2][]byte) []any { return []any{idx[0], idx[1]} }
+
 // openWorkplace fills w's sealed fields from data. A NULL data is a row
 // from before sealing that SealLegacyWorkplaces has not reached, which
 // happens only if the server started without running it: that is an error,
@@ -161,7 +165,8 @@ func (reg *Registry) SaveWorkplace(ctx context.Context, actor *auth.Account, w W
 			return err
 		}
 		var other string
-		err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx = ? AND id <> ?`), bidx, w.ID).Scan(&other)
+		look := auth.WorkplaceNameLookup(reg.d.Keys, w.Name)
+		err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx IN (?, ?) AND id <> ?`), look[0], look[1], w.ID).Scan(&other)
 		switch {
 		case err == nil:
 			return ErrWorkplaceNameTaken
@@ -282,7 +287,8 @@ func (reg *Registry) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 			if auth.NormaliseWorkplaceName(l.wd.Name) != "" {
 				bidx = reg.workplaceNameIndex(l.wd.Name)
 				var other string
-				err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx = ? AND id <> ?`), bidx, l.id).Scan(&other)
+				look := auth.WorkplaceNameLookup(reg.d.Keys, l.wd.Name)
+				err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx IN (?, ?) AND id <> ?`), look[0], look[1], l.id).Scan(&other)
 				switch {
 				case err == nil:
 					bidx = nil

@@ -94,7 +94,7 @@ func New(d Deps) *Service {
 	}
 	// A subkey derived like a blind index: stable across restarts and
 	// processes, unrelated to any other key use.
-	s.stamp = stamper{key: d.Keys.BlindIndex("membership.form-stamp", "v1")}
+	s.stamp = stamper{keys: func() [2][]byte { return d.Keys.LookupIndexes("membership.form-stamp", "v1") }}
 	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"t":   func(lang, key string, args ...any) string { return T(lang, key, args...) },
 		"fld": fieldFor,

@@ -19,17 +19,31 @@ const maxFormAge = 24 * time.Hour
 
 // stamper signs the time a form was served. The key is derived from the
 // sealing keyring, so it survives restarts and is the same on every server
-// process, yet is useless for anything else.
-type stamper struct{ key []byte }
+// process, yet is useless for anything else. It follows a key rotation
+// (internal/rekey): keys gives the newest and the oldest key's subkeys
+// (seal.LookupIndexes), new stamps use the newest and either is accepted,
+// so a form served by a process that has not reloaded yet, or before the
+// rotation began, is not refused.
+type stamper struct {
+	key  []byte           // a fixed key, when keys is nil (tests)
+	keys func() [2][]byte // [newest, oldest]
+}
+
+func (s stamper) current() [2][]byte {
+	if s.keys != nil {
+		return s.keys()
+	}
+	return [2][]byte{s.key, s.key}
+}
 
 // stamp returns "<unix seconds>.<mac>".
 func (s stamper) stamp(t time.Time) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	return ts + "." + s.mac(ts)
+	return ts + "." + mac(s.current()[0], ts)
 }
 
-func (s stamper) mac(ts string) string {
-	m := hmac.New(sha256.New, s.key)
+func mac(key []byte, ts string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("join-form-time:" + ts))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
@@ -45,8 +59,11 @@ const (
 )
 
 func (s stamper) check(v string, now time.Time, minFill time.Duration) stampVerdict {
-	ts, mac, ok := strings.Cut(v, ".")
-	if !ok || len(v) > 64 || !hmac.Equal([]byte(mac), []byte(s.mac(ts))) {
+	ts, sum, ok := strings.Cut(v, ".")
+	if !ok || len(v) > 64 {
+		return stampInvalid
+	}
+	if k := s.current(); !hmac.Equal([]byte(sum), []byte(mac(k[0], ts))) && !hmac.Equal([]byte(sum), []byte(mac(k[1], ts))) {
 		return stampInvalid
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"unionhall/internal/seal"
 )
 
 func fixIHDRCRC(b []byte) {
@@ -34,6 +36,41 @@ func TestStamp(t *testing.T) {
 		if got := s.check(c.val, c.at, 3*time.Second); got != c.want {
 			t.Errorf("check(%q) = %v, want %v", c.val, got, c.want)
 		}
+	}
+}
+
+// TestStampAcrossKeyRotation: a form stamped before a key rotation, or by
+// a process that has not reloaded the key file yet, is accepted while both
+// keys are held; after the old key is retired it is not.
+func TestStampAcrossKeyRotation(t *testing.T) {
+	k1, k2 := seal.GenerateKey(), seal.GenerateKey()
+	ring := func(masters ...[]byte) *seal.Keyring {
+		kr, err := seal.NewKeyring(masters...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kr
+	}
+	live := ring(k1)
+	s := stamper{keys: func() [2][]byte { return live.LookupIndexes("membership.form-stamp", "v1") }}
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	before := s.stamp(t0)
+	live.Replace(ring(k1, k2))
+	during := s.stamp(t0)
+	if during == before {
+		t.Fatal("new stamps do not use the new key")
+	}
+	for _, v := range []string{before, during} {
+		if got := s.check(v, t0.Add(time.Minute), 3*time.Second); got != stampOK {
+			t.Errorf("during the rotation: %v", got)
+		}
+	}
+	live.Replace(ring(k2))
+	if got := s.check(during, t0.Add(time.Minute), 3*time.Second); got != stampOK {
+		t.Errorf("a stamp under the new key after retiring: %v", got)
+	}
+	if got := s.check(before, t0.Add(time.Minute), 3*time.Second); got != stampInvalid {
+		t.Errorf("a stamp under the retired key: %v", got)
 	}
 }
 

@@ -37,6 +37,12 @@ func (s *Service) emailIndex(email string) []byte {
 	return s.d.Keys.BlindIndex("application.email", seal.NormaliseEmail(email))
 }
 
+// emailLookup is what a look-up by email matches (`email_bidx IN (?, ?)`):
+// the index under the newest key and, during a key rotation, the oldest.
+func (s *Service) emailLookup(email string) [2][]byte {
+	return s.d.Keys.LookupIndexes("application.email", seal.NormaliseEmail(email))
+}
+
 // verificationJob is the payload of JobVerification. SendID makes the job
 // idempotent: it is recorded in the same transaction as the email, so a job
 // run twice (a crash after the commit, before the queue marked it done)
@@ -55,6 +61,7 @@ func (s *Service) submit(ctx context.Context, a Applicant, png []byte) error {
 	now := s.d.Now().UTC()
 	id := db.NewID()
 	bidx := s.emailIndex(a.Email)
+	look := s.emailLookup(a.Email)
 	// Seal before the transaction: Tx may re-run its function, and sealing
 	// is the slow part.
 	plain, err := json.Marshal(a)
@@ -79,8 +86,8 @@ func (s *Service) submit(ctx context.Context, a Applicant, png []byte) error {
 		}
 		var prevID, prevState string
 		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(
-			`SELECT id, state FROM applications WHERE email_bidx = ? AND created_at > ? AND state <> 'invalid'
-			 ORDER BY created_at DESC LIMIT 1`), bidx, db.T(now.Add(-repeatWindow))).Scan(&prevID, &prevState)
+			`SELECT id, state FROM applications WHERE email_bidx IN (?, ?) AND created_at > ? AND state <> 'invalid'
+			 ORDER BY created_at DESC LIMIT 1`), look[0], look[1], db.T(now.Add(-repeatWindow))).Scan(&prevID, &prevState)
 		switch {
 		case err == nil:
 			if prevState != StateUnverified {

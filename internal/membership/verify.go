@@ -215,8 +215,9 @@ func (s *Service) committeeNotice() *mail.Message {
 // address within the link lifetime, or "".
 func (s *Service) findUnverified(ctx context.Context, email string) (string, error) {
 	var id string
-	err := s.d.DB.QueryRow(ctx, `SELECT id FROM applications WHERE email_bidx = ? AND state = 'unverified'
-		AND created_at > ? ORDER BY created_at DESC LIMIT 1`, s.emailIndex(email),
+	look := s.emailLookup(email)
+	err := s.d.DB.QueryRow(ctx, `SELECT id FROM applications WHERE email_bidx IN (?, ?) AND state = 'unverified'
+		AND created_at > ? ORDER BY created_at DESC LIMIT 1`, look[0], look[1],
 		db.T(s.d.Now().Add(-s.d.Settings.VerificationTTL.Duration-repeatWindow))).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

@@ -34,12 +34,12 @@ func run(b *testing.B, h http.Handler) {
 
 // BenchmarkMiddleware is the cost of counting and timing a request, against
 // BenchmarkBareMux: the same ServeMux without it.
-func BenchmarkMiddleware(b *testing.B) { run(b, New().Middleware(benchMux())) }
+func BenchmarkMiddleware(b *testing.B) { run(b, New().Middleware(Route(benchMux()))) }
 
 func BenchmarkBareMux(b *testing.B) { run(b, benchMux()) }
 
 func BenchmarkMiddlewareParallel(b *testing.B) {
-	h := New().Middleware(benchMux())
+	h := New().Middleware(Route(benchMux()))
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		req, _ := http.NewRequest(http.MethodGet, "/en/events/meeting/", nil)

@@ -28,14 +28,18 @@
 //     operator acts on); emails by outcome only. A test makes requests full
 //     of ids, emails and tokens and checks the scrape holds none.
 //
-//   - The middleware sits directly around the ServeMux, because the mux
-//     records the matched pattern on the request it was given; outer
-//     middleware may have copied the request (WithContext) and would never
-//     see it. Its cost on the hot path is kept to two clock reads, one
-//     lock-free map lookup (an immutable map swapped on the rare first use
-//     of a route/method/status combination) and a pooled response-writer
-//     wrapper: no allocation per request (BenchmarkMiddleware,
-//     docs/performance.md).
+//   - Two pieces, because the pattern is known deep inside and the answer
+//     may come from far outside. Middleware goes outermost, so it also
+//     counts what is answered before the router (the site's cached pages,
+//     web.StackOptions.Fast, which marks them "/"); Route goes directly
+//     around the ServeMux, which records the matched pattern on the request
+//     it was given — a copy, when a layer in between added a context value
+//     (trusted proxies do) — and passes it out through Middleware's
+//     response writer. Their cost on the hot path is kept to two clock
+//     reads, one lock-free map lookup (an immutable map swapped on the rare
+//     first use of a route/method/status combination), a short walk down
+//     the response writers and a pooled writer wrapper: no allocation per
+//     request (BenchmarkMiddleware, docs/performance.md).
 //
 //   - Job and pool figures are read when scraped (a GROUP BY over the jobs
 //     table, sql.DB.Stats), not kept up to date on every change: a scrape

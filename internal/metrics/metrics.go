@@ -152,16 +152,22 @@ func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(jobsOverdueDesc, prometheus.GaugeValue, o.Seconds())
 }
 
-// Middleware counts and times every request by the pattern the ServeMux
-// next matched. Wrap the mux itself with it (see the package doc).
+// Middleware counts and times every request next answers, by the pattern
+// the ServeMux matched (which Route, directly around the mux, passes out)
+// or, for a request answered before the mux (web.StackOptions.Fast), by
+// the pattern that layer set on the request. Put it outside every layer
+// that may answer; see the package doc.
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := recorders.Get().(*recorder)
-		rec.ResponseWriter, rec.status = w, 0
+		rec.ResponseWriter, rec.status, rec.pattern, rec.routed = w, 0, "", false
 		defer func() {
-			status := rec.status
-			rec.ResponseWriter = nil
+			status, pattern := rec.status, r.Pattern
+			if rec.routed {
+				pattern = rec.pattern
+			}
+			rec.ResponseWriter, rec.pattern = nil, ""
 			recorders.Put(rec)
 			if p := recover(); p != nil {
 				// Counted as the 500 the recovery middleware outside will
@@ -172,12 +178,47 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			s := m.lookup(r.Pattern, r.Method, status)
+			s := m.lookup(pattern, r.Method, status)
 			s.count.Inc()
 			s.latency.Observe(time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// Route wraps the ServeMux so that Middleware, further out, learns the
+// pattern it matched. Middleware in between may have handed the mux a copy
+// of the request (r.WithContext), whose Pattern the outer request never
+// sees; so Route writes it into Middleware's response writer, found by
+// unwrapping the writers in between (each offers Unwrap, as
+// http.ResponseController expects). Without Middleware outside it does
+// nothing but a few type checks.
+func Route(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if rec := findRecorder(w); rec != nil {
+				rec.pattern, rec.routed = r.Pattern, true
+			}
+		}()
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// maxUnwrap bounds the walk down the writers: the stack has a handful.
+const maxUnwrap = 16
+
+func findRecorder(w http.ResponseWriter) *recorder {
+	for range maxUnwrap {
+		if rec, ok := w.(*recorder); ok {
+			return rec
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
 }
 
 func (m *Metrics) lookup(pattern, method string, code int) routeSeries {
@@ -240,10 +281,13 @@ func codeLabel(c int) string {
 	return strconv.Itoa(c)
 }
 
-// recorder remembers the status code. Pooled: one per request in flight.
+// recorder remembers the status code and, from Route, the matched
+// pattern. Pooled: one per request in flight.
 type recorder struct {
 	http.ResponseWriter
-	status int
+	status  int
+	pattern string
+	routed  bool
 }
 
 var recorders = sync.Pool{New: func() any { return new(recorder) }}

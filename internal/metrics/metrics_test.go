@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +33,7 @@ func testMux() *http.ServeMux {
 // label, and invented methods share one series.
 func TestRequestsByPatternNeverByPath(t *testing.T) {
 	m := New()
-	srv := httptest.NewServer(m.Middleware(testMux()))
+	srv := httptest.NewServer(m.Middleware(Route(testMux())))
 	defer srv.Close()
 	secrets := []string{"k3j4h5g6f7d8s9a0qwertyuiop", "jan.novak@example.org", "tok_SECRET123", "Dvořák", "<script>"}
 	get := func(method, path string) {
@@ -80,7 +81,7 @@ func TestRequestsByPatternNeverByPath(t *testing.T) {
 // and the panic still reaches it.
 func TestPanicCountsAs500(t *testing.T) {
 	m := New()
-	h := m.Middleware(testMux())
+	h := m.Middleware(Route(testMux()))
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -121,8 +122,55 @@ func TestFlushAndUnwrap(t *testing.T) {
 		}
 	})
 	rec := httptest.NewRecorder()
-	m.Middleware(mux).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/s", nil))
+	m.Middleware(Route(mux)).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/s", nil))
 	if !rec.Flushed {
 		t.Error("not flushed")
 	}
 }
+
+type ctxKey struct{}
+
+// Layers between Middleware and Route may hand the mux a copy of the
+// request (as trusted proxies do) and wrap the writer (as gzip does); a
+// layer in front may answer without the mux (the site's cache). Each is
+// counted under the right route.
+func TestPatternThroughCopiesAndFastAnswers(t *testing.T) {
+	m := New()
+	copying := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(wrapped{w}, r.WithContext(context.WithValue(r.Context(), ctxKey{}, 1)))
+		})
+	}
+	fast := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/cached" {
+				r.Pattern = "/"
+				w.Write([]byte("from the cache"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := m.Middleware(fast(copying(Route(testMux()))))
+	for _, p := range []string{"/admin/members/abc", "/cached", "/cached", "/elsewhere"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+	}
+	out := scrape(t, m)
+	for _, want := range []string{
+		`unionhall_http_requests_total{code="200",method="GET",route="/admin/members/{id}"} 1`,
+		`unionhall_http_requests_total{code="200",method="GET",route="/"} 2`,
+		`unionhall_http_requests_total{code="404",method="GET",route="/"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	if strings.Contains(out, "unmatched") {
+		t.Error("a pattern was lost on the way out")
+	}
+}
+
+// wrapped is a response writer of another layer, reachable by Unwrap.
+type wrapped struct{ http.ResponseWriter }
+
+func (w wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }

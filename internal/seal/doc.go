@@ -24,10 +24,11 @@
 //   - Equality look-ups (is this email already applying?) use a blind index:
 //     HMAC-SHA256 of the normalised value under a per-purpose subkey derived
 //     with HKDF. Different purposes give unrelated indexes, so two tables
-//     cannot be joined on them. Blind indexes use the FIRST (oldest) key of
-//     the ring, so adding a key for sealing does not break look-ups; replacing
-//     the index key means recomputing every index (a re-key job, not written
-//     yet).
+//     cannot be joined on them. Stored indexes use the newest key, like
+//     sealing; look-ups match the newest and the oldest key's indexes
+//     (LookupIndexes, SQL `col IN (?, ?)`), so during a key rotation
+//     (internal/rekey) a row is found whether or not it has been recomputed
+//     yet. Outside a rotation the ring has one key and both are the same.
 //
 //   - Tokens in links (email verification, login) are 32 random bytes; only
 //     their SHA-256 is stored, so a database copy cannot be used to confirm

@@ -13,12 +13,32 @@ import (
 )
 
 // BlindIndex returns HMAC-SHA256(subkey(purpose), value): a 32-byte value to
-// store in an indexed column and look up by, in place of the plaintext.
-// purpose names what is indexed ("application.email"); each purpose gets its
-// own HKDF subkey of the oldest key, so indexes of different purposes cannot
-// be matched against each other. Normalise value first (NormaliseEmail).
+// store in an indexed column, in place of the plaintext. purpose names what
+// is indexed ("application.email"); each purpose gets its own HKDF subkey
+// of the newest key, so indexes of different purposes cannot be matched
+// against each other. Normalise value first (NormaliseEmail). Look up with
+// LookupIndexes, not with this: during a key rotation a stored index may
+// still be under the old key.
 func (kr *Keyring) BlindIndex(purpose, value string) []byte {
-	k := kr.keys[0]
+	keys := kr.ring().keys
+	return keys[len(keys)-1].index(purpose, value)
+}
+
+// LookupIndexes returns the two indexes a look-up must match, for SQL
+// written once as `col IN (?, ?)`: under the newest key and under the
+// oldest. They are equal when the ring has one key. While a rotation
+// (internal/rekey) recomputes the stored indexes from the old key to the
+// new one, a row is under one or the other, and this finds it either way.
+func (kr *Keyring) LookupIndexes(purpose, value string) [2][]byte {
+	keys := kr.ring().keys
+	cur := keys[len(keys)-1].index(purpose, value)
+	if len(keys) == 1 {
+		return [2][]byte{cur, cur}
+	}
+	return [2][]byte{cur, keys[0].index(purpose, value)}
+}
+
+func (k *key) index(purpose, value string) []byte {
 	k.mu.Lock()
 	sub, ok := k.indexes[purpose]
 	if !ok {

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // KeySize is the length of a master key in bytes (256 bits).
@@ -37,19 +38,34 @@ type key struct {
 	indexes map[string][]byte // purpose → HMAC subkey
 }
 
-// Keyring holds one or more keys. The newest (last) seals; any opens; the
-// oldest (first) makes blind indexes. It is safe for concurrent use.
+// Keyring holds one or more keys. The newest (last) seals and makes the
+// blind indexes that are stored; any opens; look-ups match the indexes of
+// the newest and the oldest (see LookupIndexes). It is safe for concurrent
+// use, and Replace swaps its keys while it is in use (a running server
+// picking up a rotation).
 type Keyring struct {
+	r atomic.Pointer[ring]
+}
+
+type ring struct {
 	keys []*key // oldest first
 	byID map[[4]byte]*key
 }
+
+func (kr *Keyring) ring() *ring { return kr.r.Load() }
+
+// Replace makes kr hold other's keys. Values sealed, and indexes computed,
+// from then on use other's newest key. Used by internal/rekey to pick up a
+// rotation without a restart.
+func (kr *Keyring) Replace(other *Keyring) { kr.r.Store(other.ring()) }
 
 // NewKeyring builds a keyring from raw 32-byte master keys, oldest first.
 func NewKeyring(masters ...[]byte) (*Keyring, error) {
 	if len(masters) == 0 {
 		return nil, errors.New("seal: no keys")
 	}
-	kr := &Keyring{byID: map[[4]byte]*key{}}
+	kr := &Keyring{}
+	r := &ring{byID: map[[4]byte]*key{}}
 	for i, m := range masters {
 		if len(m) != KeySize {
 			return nil, fmt.Errorf("seal: key %d is %d bytes, want %d", i+1, len(m), KeySize)
@@ -58,12 +74,13 @@ func NewKeyring(masters ...[]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := kr.byID[k.id]; dup {
+		if _, dup := r.byID[k.id]; dup {
 			return nil, fmt.Errorf("seal: key %d repeats an earlier key (or its id)", i+1)
 		}
-		kr.byID[k.id] = k
-		kr.keys = append(kr.keys, k)
+		r.byID[k.id] = k
+		r.keys = append(r.keys, k)
 	}
+	kr.r.Store(r)
 	return kr, nil
 }
 
@@ -92,8 +109,9 @@ func newKey(master []byte) (*key, error) {
 // KeyIDs returns the ids of the keys, oldest first, as hex — for logs and
 // the operator's rotation tooling. Ids are not secret.
 func (kr *Keyring) KeyIDs() []string {
-	ids := make([]string, len(kr.keys))
-	for i, k := range kr.keys {
+	keys := kr.ring().keys
+	ids := make([]string, len(keys))
+	for i, k := range keys {
 		ids[i] = fmt.Sprintf("%x", k.id)
 	}
 	return ids
@@ -145,10 +163,7 @@ func createKeyFile(path string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("seal: create key file: %w", err)
 	}
-	content := "# Unionhall sealing keys: one base64 key per line, oldest first, newest last.\n" +
-		"# Back this file up separately from the database: without it the personal data\n" +
-		"# in the database cannot be read. Anyone with it and a database copy can.\n" +
-		base64.StdEncoding.EncodeToString(GenerateKey()) + "\n"
+	content := keyFileHeader + base64.StdEncoding.EncodeToString(GenerateKey()) + "\n"
 	if _, err := f.WriteString(content); err != nil {
 		f.Close()
 		os.Remove(path)

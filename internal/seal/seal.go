@@ -39,7 +39,8 @@ func AAD(table, column, rowID string) []byte {
 // Seal encrypts plain with the newest key. aad is authenticated but not
 // stored: the same aad must be given to Open (use AAD).
 func (kr *Keyring) Seal(plain, aad []byte) ([]byte, error) {
-	k := kr.keys[len(kr.keys)-1]
+	keys := kr.ring().keys
+	k := keys[len(keys)-1]
 	out := make([]byte, headerSize+nonceSize, Overhead+len(plain))
 	out[0] = version
 	copy(out[1:5], k.id[:])
@@ -60,7 +61,7 @@ func (kr *Keyring) Open(sealed, aad []byte) ([]byte, error) {
 	}
 	var id [4]byte
 	copy(id[:], sealed[1:5])
-	k, ok := kr.byID[id]
+	k, ok := kr.ring().byID[id]
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown key id %x", ErrOpen, id)
 	}
@@ -89,6 +90,13 @@ func (kr *Keyring) SealString(plain string, aad []byte) ([]byte, error) {
 func (kr *Keyring) OpenString(sealed, aad []byte) (string, error) {
 	b, err := kr.Open(sealed, aad)
 	return string(b), err
+}
+
+// Newest reports the id of the key that seals (as KeyID and KeyIDs give
+// it), so a re-key pass can skip values already under it.
+func (kr *Keyring) Newest() string {
+	keys := kr.ring().keys
+	return fmt.Sprintf("%x", keys[len(keys)-1].id)
 }
 
 // KeyID returns the id of the key that sealed a value, so a re-key job can

@@ -102,9 +102,23 @@ func TestRotation(t *testing.T) {
 	if _, err := oldRing.Open(newSealed, aad); !errors.Is(err, ErrOpen) {
 		t.Error("old ring opened a value sealed with the new key")
 	}
-	// Blind indexes stay stable when a key is added (they use the oldest).
-	if !bytes.Equal(oldRing.BlindIndex("email", "a@b.c"), ring.BlindIndex("email", "a@b.c")) {
-		t.Error("blind index changed after adding a key")
+	// A ring being rotated stores indexes under the new key and looks up
+	// both, so rows not yet recomputed are still found.
+	oldIdx, newIdx := oldRing.BlindIndex("email", "a@b.c"), ring.BlindIndex("email", "a@b.c")
+	if bytes.Equal(oldIdx, newIdx) || !bytes.Equal(newIdx, mustRing(t, newKey).BlindIndex("email", "a@b.c")) {
+		t.Error("the stored index is not under the newest key")
+	}
+	if l := ring.LookupIndexes("email", "a@b.c"); !bytes.Equal(l[0], newIdx) || !bytes.Equal(l[1], oldIdx) {
+		t.Error("look-up indexes are not [newest, oldest]")
+	}
+	if l := oldRing.LookupIndexes("email", "a@b.c"); !bytes.Equal(l[0], oldIdx) || !bytes.Equal(l[1], oldIdx) {
+		t.Error("one key: both look-up indexes must be its index")
+	}
+	// Replace swaps the keys of a ring in use.
+	live := mustRing(t, oldKey)
+	live.Replace(ring)
+	if got, err := live.OpenString(newSealed, aad); err != nil || got != "after" || live.Newest() != newID {
+		t.Errorf("after Replace: %q %v", got, err)
 	}
 	if _, err := NewKeyring(oldKey, oldKey); err == nil {
 		t.Error("duplicate key accepted")

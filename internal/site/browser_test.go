@@ -33,12 +33,22 @@ func exampleServer(t *testing.T) (*httptest.Server, *content.Site) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(site, Options{Logger: logger, Root: fsys})
+	// Every visitor counts as a signed-in member, so the member-only
+	// meetings are checked like every other page.
+	srv := New(site, Options{Logger: logger, Root: fsys, Members: everyoneMember{}})
 	mux := http.NewServeMux()
 	srv.Register(mux)
 	hs := httptest.NewServer(web.Stack(mux, logger))
 	t.Cleanup(hs.Close)
 	return hs, site
+}
+
+// everyoneMember lets every request read member-only pages.
+type everyoneMember struct{}
+
+func (everyoneMember) SignedIn(*http.Request) (bool, error) { return true, nil }
+func (everyoneMember) SignInPage(w http.ResponseWriter, _ *http.Request, _, _ string) {
+	http.Error(w, "sign in", http.StatusUnauthorized)
 }
 
 // examplePages lists every page a visitor can open, in both languages,

@@ -19,7 +19,7 @@ import (
 func (s *Server) eventViews(site *content.Site, r *http.Request, lang string, now time.Time, active bool, n int) []eventView {
 	var ps []*content.Page
 	for _, p := range site.PagesOfType(lang, "events", now) {
-		if p.Kind != content.KindPage || p.StartDate.IsZero() {
+		if p.Kind != content.KindPage || p.StartDate.IsZero() || p.MembersOnly {
 			continue
 		}
 		if (p.EventState(now) == content.EventPast) != active {

@@ -157,7 +157,7 @@ func (s *Server) sitemap(site *content.Site, r *http.Request, now time.Time) *en
 	us := urlset{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", XHTML: "http://www.w3.org/1999/xhtml"}
 	for _, l := range site.Languages {
 		for _, p := range site.VisiblePages(l.Code, now) {
-			if p.Type == "faq" && p.Kind == content.KindPage {
+			if (p.Type == "faq" && p.Kind == content.KindPage) || p.MembersOnly {
 				continue
 			}
 			su := sitemapURL{Loc: s.abs(site, r, p.URL)}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
 
 	"unionhall/internal/content"
@@ -75,21 +76,25 @@ func (s *Server) Layout(w http.ResponseWriter, r *http.Request, v LayoutView) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	e := s.layoutEntry(ld, status)
-	if w.Header().Get("Cache-Control") == "" {
-		w.Header().Set("Cache-Control", "no-store")
+	// Rendered straight to the response: these pages are not cached, so
+	// the cache entry's ETag and gzip copy (layoutEntry) would be work
+	// thrown away; web.Gzip compresses what it should on the way out.
+	var buf bytes.Buffer
+	if err := s.theme.tmpl.ExecuteTemplate(&buf, "layout", ld); err != nil {
+		s.log.Error("render layout", "err", err)
+		http.Error(w, "500 internal server error", http.StatusInternalServerError)
+		return
 	}
-	// Not the cached write path: Cache-Control and ETag are the caller's.
 	h := w.Header()
-	for k, vals := range e.plainHdr {
-		if k == "Cache-Control" || k == "Etag" {
-			continue
-		}
-		h[k] = vals
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
 	}
-	w.WriteHeader(e.status)
+	h.Set("Content-Type", htmlType)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Add("Vary", "Accept-Encoding")
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(e.plain)
+		_, _ = w.Write(buf.Bytes())
 	}
 }
 

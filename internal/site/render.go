@@ -150,6 +150,11 @@ func (s *Server) renderPage(g *generation, r *http.Request, p *content.Page, pag
 		}
 		mv.Past = past[pg.from:pg.to]
 		mv.Pager = s.pager(u, p, pageNum, pg.total)
+	case p.Type == "meetings" && p.Kind != content.KindPage:
+		name = "meetings"
+		mv.Meetings, mv.PastMeetings = s.meetings(site, p, now)
+	case p.Type == "meetings":
+		name = "meeting"
 	case !p.StartDate.IsZero() || p.Type == "events":
 		name = "event"
 		ev := s.eventView(site, r, p, now, true)
@@ -201,6 +206,7 @@ func (s *Server) renderPage(g *generation, r *http.Request, p *content.Page, pag
 		ld.Description = site.ParamString(p.Lang, "description")
 	}
 	ld.OGType, ld.OGImage = ogType, ogImage
+	ld.NoIndex = ld.NoIndex || p.MembersOnly
 	ld.Main = template.HTML(buf.String())
 	ld.Switcher, ld.Alternates = s.languageLinks(site, r, p, now)
 	return s.layoutEntry(ld, http.StatusOK)
@@ -300,7 +306,7 @@ func navItems(site *content.Site, lang, current string, now time.Time) []link {
 	var cs []cand
 	seen := map[string]bool{}
 	for _, p := range site.VisiblePages(lang, now) {
-		if p.Kind == content.KindHome || p.Plain || navHidden[p.Type] || navHidden[p.Section] || seen[p.URL] {
+		if p.Kind == content.KindHome || p.Plain || p.MembersOnly || navHidden[p.Type] || navHidden[p.Section] || seen[p.URL] {
 			continue
 		}
 		// Top level only: "/en/about/", not "/en/events/2024/x/".
@@ -490,11 +496,12 @@ func firstOfType(site *content.Site, lang, typ string, now time.Time) *content.P
 	return best
 }
 
-// children are the visible regular pages of a section page.
+// children are the visible regular pages of a section page; member-only
+// pages only in a member-only section's own list.
 func children(site *content.Site, sec *content.Page, now time.Time) []*content.Page {
 	var out []*content.Page
 	for _, p := range site.VisiblePages(sec.Lang, now) {
-		if p.Kind == content.KindPage && p.Section == sec.Section && p != sec {
+		if p.Kind == content.KindPage && p.Section == sec.Section && p != sec && (!p.MembersOnly || sec.MembersOnly) {
 			out = append(out, p)
 		}
 	}
@@ -524,11 +531,30 @@ func (s *Server) listItems(site *content.Site, sec *content.Page, now time.Time)
 	return out
 }
 
+// meetings splits a meetings section's pages by their `date`: coming
+// (from today on, soonest first) and past (newest first).
+func (s *Server) meetings(site *content.Site, sec *content.Page, now time.Time) (coming, past []itemView) {
+	u := ui{site: site, lang: sec.Lang}
+	kids := children(site, sec, now)
+	slices.SortStableFunc(kids, func(a, b *content.Page) int { return a.Date.Compare(b.Date) })
+	y, m, d := now.In(u.loc()).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, u.loc())
+	for _, k := range kids {
+		it := itemView{UI: u, P: k, Date: k.Date}
+		if !k.Date.Before(today) {
+			coming = append(coming, it)
+		} else {
+			past = append([]itemView{it}, past...)
+		}
+	}
+	return coming, past
+}
+
 func (s *Server) statements(site *content.Site, lang string, now time.Time) []itemView {
 	u := ui{site: site, lang: lang}
 	var ps []*content.Page
 	for _, p := range site.PagesOfType(lang, "statements", now) {
-		if p.Kind == content.KindPage {
+		if p.Kind == content.KindPage && !p.MembersOnly {
 			ps = append(ps, p)
 		}
 	}

@@ -47,6 +47,19 @@ type Options struct {
 	// internal/events gives the next registration deadline, when an event
 	// page's "Register" link must disappear. Zero means none.
 	NextChange func(site *content.Site, now time.Time) time.Time
+	// Members, when set, decides who may read member-only pages (front
+	// matter `members: true`; internal/portal). Without it such pages are
+	// refused to everyone (401).
+	Members Members
+}
+
+// Members is the member portal as the site needs it.
+type Members interface {
+	// SignedIn reports whether the request carries a member session.
+	SignedIn(r *http.Request) (bool, error)
+	// SignInPage answers a member-only page asked for without one: a
+	// sign-in page in lang with status 401 (never 404, never the content).
+	SignInPage(w http.ResponseWriter, r *http.Request, lang, next string)
 }
 
 // DefaultCacheBytes is the response cache's default budget. Issue 2 asks
@@ -68,6 +81,7 @@ type Server struct {
 	root       fs.FS
 	eventExtra func(r *http.Request, p *content.Page, now time.Time) template.HTML
 	nextChange func(site *content.Site, now time.Time) time.Time
+	members    Members
 
 	mu  sync.Mutex // serialises cache generation changes
 	gen atomic.Pointer[generation]
@@ -84,6 +98,7 @@ func New(site *content.Site, opts Options) *Server {
 		root:       opts.Root,
 		eventExtra: opts.EventExtra,
 		nextChange: opts.NextChange,
+		members:    opts.Members,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -223,6 +238,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.notFound(g, w, r, now)
 		return
 	}
+	if g.site.MembersOnlyPath(p) {
+		if !s.memberMayRead(g, w, r, p, now) {
+			return
+		}
+		// The bytes are the same for every member, so the cache may keep
+		// them; what leaves must never be stored by a shared cache.
+		w = &privateWriter{ResponseWriter: w}
+	}
 	host := s.cacheHost(g.site, r)
 	if e := g.load(host, p); e != nil {
 		e.write(w, r)
@@ -331,6 +354,11 @@ func (s *Server) ServeCached(w http.ResponseWriter, r *http.Request) bool {
 	if g == nil {
 		return false
 	}
+	// Member-only pages are cached too (the same bytes for every member),
+	// but only the full path asks whether the visitor is one.
+	if g.site.MembersOnlyPath(p) {
+		return false
+	}
 	e := g.load(s.cacheHost(g.site, r), p)
 	if e == nil || !e.fast {
 		return false
@@ -400,3 +428,55 @@ func requestHost(r *http.Request) string {
 	}
 	return h
 }
+
+// memberMayRead lets a signed-in member through to a member-only path and
+// answers everyone else with the portal's sign-in page (401) in the page's
+// language. It reports whether to go on.
+func (s *Server) memberMayRead(g *generation, w http.ResponseWriter, r *http.Request, p string, now time.Time) bool {
+	lang := s.visitorLang(g.site, r)
+	if s.members == nil {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "401 members only", http.StatusUnauthorized)
+		return false
+	}
+	ok, err := s.members.SignedIn(r)
+	if err != nil {
+		s.log.Error("member session check failed", "err", err)
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "503 service unavailable", http.StatusServiceUnavailable)
+		return false
+	}
+	if !ok {
+		w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+		s.members.SignInPage(w, r, lang, p)
+		return false
+	}
+	return true
+}
+
+// privateWriter marks a member-only response private and unindexed,
+// whatever its cache entry says.
+type privateWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (p *privateWriter) WriteHeader(code int) {
+	if !p.done {
+		p.done = true
+		h := p.Header()
+		h.Set("Cache-Control", "private, no-store")
+		h.Set("X-Robots-Tag", "noindex, nofollow")
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	p.ResponseWriter.WriteHeader(code)
+}
+
+func (p *privateWriter) Write(b []byte) (int, error) {
+	if !p.done {
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+func (p *privateWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }

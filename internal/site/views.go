@@ -165,9 +165,12 @@ type mainView struct {
 	Event      *eventView
 	Statements []itemView
 	FAQ        []faqItem
-	Share      []link
-	ShareURL   string
-	FirstPage  bool
+	// The member-only meetings section: coming (soonest first) and past
+	// (newest first).
+	Meetings, PastMeetings []itemView
+	Share                  []link
+	ShareURL               string
+	FirstPage              bool
 
 	JoinURL, WorkplaceURL, EventsURL, StatementsURL string
 }

@@ -51,3 +51,15 @@ func addFonts(pdf *fpdf.Fpdf) {
 	pdf.AddUTF8FontFromBytes(fontFamily, "", regular)
 	pdf.AddUTF8FontFromBytes(fontFamily, "B", bold)
 }
+
+// FontFamily is the family name AddFonts registers (regular and "B").
+const FontFamily = fontFamily
+
+// AddFonts registers the application PDF's embedded, subset DejaVu Sans on
+// another document, so every PDF Unionhall writes (the member portal's data
+// export too) prints the same names the same way.
+func AddFonts(pdf *fpdf.Fpdf) { addFonts(pdf) }
+
+// Clean makes untrusted text safe to print on one line with these fonts
+// (see clean).
+func Clean(s string) string { return clean(s) }
