@@ -67,6 +67,13 @@
 //     (Hugo treats them as resources; see build options below); non-Markdown
 //     files in a bundle are served under the page URL unless the bundle says
 //     publishResources: false. Loose files outside bundles are not served.
+//   - `members: true` (alias `protected: true`) makes a page member-only
+//     (Page.MembersOnly), and a section's page makes its pages so too; a
+//     value that is neither true nor false is reported and read as true,
+//     as for `draft`: a typo must not publish. Site.MembersOnlyPath tells
+//     whether a URL lies under such a page (internal/site gates it). In a
+//     `meetings` section, `agenda` (Markdown or a list) and `minutes`
+//     (Markdown, or a file of the bundle) are rendered at load.
 //   - Files over 4 MB are refused: no real page is that big.
 //   - Memory (issue 2: a 5,000-page site served in under 60 MB resident):
 //     after loading, packSite (pack.go) copies what the site keeps into
