@@ -12,7 +12,10 @@
 //   - Every language lives under its prefix (/cs/, /en/). `url` front matter
 //     is relative to that prefix ("deklarace" in a Czech page is
 //     /cs/deklarace/); a `url` already starting with /<lang>/ is kept. All
-//     page URLs end in "/".
+//     page URLs end in "/". White space and control characters in `url` or
+//     `aliases` become "-" and are reported: a URL travels into hrefs, the
+//     sitemap, feeds, calendars and Location headers, where a line break
+//     would start something new (found by FuzzLoadPage).
 //   - Without a permalink pattern a page is at /<lang>/<dirs>/<slug or file
 //     name>/, with every segment urlized (lower case, no diacritics). A
 //     section list is at the static prefix of its pattern (/akce/:year/:slug/
@@ -74,6 +77,11 @@
 //     reads each file in one exactly sized allocation, renders Markdown into
 //     pooled buffers and fills shortcodes without building a Replacer per
 //     page, so a 5,000-page load allocates a quarter less.
+//   - Page bodies are kept compressed (body.go, issue 8: under 45 MB): the
+//     rendered HTML was half of the loaded site's heap, while a server
+//     renders only the pages it is asked for into its response cache. So
+//     Body is a method that decompresses (microseconds, on a cache miss),
+//     not a field.
 //   - Loading parses and renders on all cores; the result is immutable, and
 //     time-dependent decisions (publishDate, event state) take `now` so they
 //     are made per request; NextChange tells the server how long a rendered

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+	xhtml "golang.org/x/net/html"
 	"gopkg.in/yaml.v3"
 )
 
@@ -83,10 +84,11 @@ func FuzzFrontMatterRoundTrip(f *testing.F) {
 		m := map[string]any{"title": title, "description": desc}
 		var src []byte
 		var name string
+		var lib map[string]any // what the library reads from its own output
 		switch format % 3 {
 		case 0:
 			y, err := yaml.Marshal(m)
-			if err != nil {
+			if err != nil || yaml.Unmarshal(y, &lib) != nil {
 				return
 			}
 			src, name = append(append([]byte("---\n"), y...), "---\nbody\n"...), "yaml"
@@ -95,13 +97,22 @@ func FuzzFrontMatterRoundTrip(f *testing.F) {
 			if err := toml.NewEncoder(&b).Encode(m); err != nil {
 				return // TOML cannot hold some control characters
 			}
+			if _, err := toml.Decode(b.String(), &lib); err != nil {
+				return
+			}
 			src, name = append(append([]byte("+++\n"), b.Bytes()...), "+++\nbody\n"...), "toml"
 		default:
 			j, err := json.Marshal(m)
-			if err != nil {
+			if err != nil || json.Unmarshal(j, &lib) != nil {
 				t.Fatal(err)
 			}
 			src, name = append(j, "\nbody\n"...), "json"
+		}
+		// yaml.v3 writes "\n" alone as a block scalar it reads back as ""
+		// (found by this target; kept as yaml-encoder-lone-newline). Such
+		// encoder quirks are not ours: compare with the library's reading.
+		if str(lib["title"]) != title || str(lib["description"]) != desc {
+			title, desc = str(lib["title"]), str(lib["description"])
 		}
 		fm, err := splitFrontMatter(normaliseSource(src))
 		if err != nil {
@@ -113,10 +124,10 @@ func FuzzFrontMatterRoundTrip(f *testing.F) {
 		}
 		// CR is normalised to LF in every content file, by design.
 		fix := func(s string) string { return string(normaliseSource([]byte(s))) }
-		if fix(str(got["title"])) != fix(title) && !(name == "yaml" && title == "" && got["title"] == nil) {
+		if fix(str(got["title"])) != fix(title) {
 			t.Fatalf("%s title %q came back as %q\n%s", name, title, got["title"], src)
 		}
-		if fix(str(got["description"])) != fix(desc) && !(name == "yaml" && desc == "" && got["description"] == nil) {
+		if fix(str(got["description"])) != fix(desc) {
 			t.Fatalf("%s description %q came back as %q", name, desc, got["description"])
 		}
 		if strings.TrimSpace(string(fm.body)) != "body" {
@@ -248,15 +259,16 @@ func FuzzLoadPage(f *testing.F) {
 			if strings.ContainsFunc(p.URL, func(r rune) bool { return r <= ' ' || isUnwantedRune(r) || r == 0x85 || r == 0x2028 || r == 0x2029 }) {
 				t.Fatalf("%s has URL %q", p.File, p.URL)
 			}
-			if p.Body != pb[i].Body || p.Description != pb[i].Description || p.Title != pb[i].Title || p.URL != pb[i].URL {
+			if p.Body() != pb[i].Body() || p.Description != pb[i].Description || p.Title != pb[i].Title || p.URL != pb[i].URL {
 				t.Fatalf("two loads differ for %s", p.File)
 			}
-			for _, s := range []string{string(p.Body), string(p.Description), string(p.SubDescription), p.Title, p.DescriptionText, p.URL} {
+			// Title and DescriptionText are text the templates escape; only
+			// the HTML fields (the first three) must be free of active markup.
+			for i, s := range []string{string(p.Body()), string(p.Description), string(p.SubDescription), p.Title, p.DescriptionText, p.URL} {
 				total += len(s)
-				l := strings.ToLower(s)
-				for _, bad := range []string{"<script", "<iframe", "<style", "href=\"javascript:", "src=\"javascript:", "href=\"data:", " onerror=", " onload="} {
-					if strings.Contains(l, bad) {
-						t.Fatalf("%s holds %q:\n%s", p.File, bad, s)
+				if i < 3 {
+					if msg := activeMarkup(s); msg != "" {
+						t.Fatalf("%s: %s in\n%s", p.File, msg, s)
 					}
 				}
 				if strings.ContainsFunc(s, func(r rune) bool { return isUnwantedRune(r) && r != '\n' && r != '\t' }) {
@@ -271,6 +283,45 @@ func FuzzLoadPage(f *testing.F) {
 			t.Fatalf("%d bytes of input became %d bytes of pages", len(src), total)
 		}
 	})
+}
+
+// activeMarkup tokenizes HTML as a browser would and names the first thing
+// in it that could run script: a script, style, iframe, object, embed or
+// form element, an event-handler attribute, or a javascript:, vbscript: or
+// data: URL in a link or source attribute. "" when there is none.
+func activeMarkup(h string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(h))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return ""
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			tok := z.Token()
+			switch tok.Data {
+			case "script", "style", "iframe", "object", "embed", "form", "base", "meta", "link":
+				return "element <" + tok.Data + ">"
+			}
+			for _, a := range tok.Attr {
+				k := strings.ToLower(a.Key)
+				if strings.HasPrefix(k, "on") {
+					return "attribute " + k
+				}
+				v := strings.ToLower(strings.Map(func(r rune) rune {
+					if r <= ' ' {
+						return -1 // browsers ignore white space and controls in a scheme
+					}
+					return r
+				}, a.Val))
+				if k == "href" || k == "src" || k == "action" || k == "formaction" || k == "srcset" || k == "xlink:href" {
+					for _, scheme := range []string{"javascript:", "vbscript:", "data:"} {
+						if strings.HasPrefix(v, scheme) {
+							return k + "=" + a.Val
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 func loadFuzzPage(src []byte) (*Site, error) {

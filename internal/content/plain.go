@@ -117,41 +117,13 @@ const (
 // n is 0 when s does not start with one. Brackets nest in the text and
 // parentheses nest in the destination, as in CommonMark.
 func mdLink(s string) (text, dest string, n int) {
-	depth := 0
-	close := -1
-	for i := 0; i < len(s) && i < maxLinkText && close < 0; i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				close = i
-			}
-		}
-	}
+	close := matching(s, '[', ']', 0, maxLinkText)
 	if close < 0 || close+1 >= len(s) || s[close+1] != '(' {
 		return "", "", 0
 	}
 	text = s[1:close]
 	rest := s[close+2:]
-	depth = 1
-	end := -1
-	for i := 0; i < len(rest) && i < maxLinkDest && end < 0; i++ {
-		switch rest[i] {
-		case '\\':
-			i++
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				end = i
-			}
-		}
-	}
+	end := matching(rest, '(', ')', 1, maxLinkDest)
 	if end < 0 {
 		return "", "", 0
 	}
@@ -167,6 +139,26 @@ func mdLink(s string) (text, dest string, n int) {
 		return "", "", 0
 	}
 	return unescapeMD(text), inner, close + 2 + end + 1
+}
+
+// matching returns the index of the close byte that brings the nesting
+// depth (starting at depth) back to zero, skipping backslash escapes and
+// looking no further than limit bytes; -1 if there is none.
+func matching(s string, open, close byte, depth, limit int) int {
+	for i := 0; i < len(s) && i < limit; i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case open:
+			depth++
+		case close:
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // unescapeMD drops the backslash of Markdown escapes (\[ \] \( \)).

@@ -356,9 +356,21 @@ func nameOr(n string) string {
 // expandShortcodes), so every occurrence is one of ours; anything that does
 // not parse as a placeholder is copied unchanged.
 func (e expanded) fill(h string) string {
+	out, _ := e.fillChecked(h)
+	return out
+}
+
+// fillChecked is fill that also returns the shortcode outputs it refused to
+// put where a link target starts (href="…" or src="…"): the placeholder
+// passed goldmark's and the sanitiser's URL checks as harmless letters, so
+// a `param` whose value is "javascript:…" would otherwise become a live
+// link (found while writing FuzzLoadPage; docs/fuzzing.md). It becomes
+// "#"; ref and relref output (paths and http(s) URLs) always passes.
+func (e expanded) fillChecked(h string) (string, []string) {
 	if len(e.htmls) == 0 || !strings.Contains(h, e.prefix) {
-		return h
+		return h, nil
 	}
+	var refused []string
 	n := len(h)
 	for _, x := range e.htmls {
 		n += len(x)
@@ -387,11 +399,26 @@ func (e expanded) fill(h string) string {
 			end += len("</p>")
 		}
 		b.WriteString(h[:i])
-		b.WriteString(e.htmls[idx])
+		if x := e.htmls[idx]; (strings.HasSuffix(h[:i], ` href="`) || strings.HasSuffix(h[:i], ` src="`)) && !safeLinkStart(x) {
+			refused = append(refused, stdhtml.UnescapeString(x))
+			b.WriteString("#")
+		} else {
+			b.WriteString(x)
+		}
 		h = h[end:]
 	}
 	b.WriteString(h)
-	return b.String()
+	return b.String(), refused
+}
+
+// safeLinkStart reports whether escaped shortcode output may begin a link
+// target: empty, or a path, anchor or http(s)/mailto/tel URL.
+func safeLinkStart(escaped string) bool {
+	if escaped == "" {
+		return true
+	}
+	_, ok := safeHref(stdhtml.UnescapeString(escaped))
+	return ok
 }
 
 // scMessage is a problem message from a shortcode (file and line are added

@@ -42,6 +42,8 @@ func TestRegisterFormBadInput(t *testing.T) {
 				{"long name", "name", long, map[string]string{"en": "at most 100", "cs": "nejvýše 100"}[lang]},
 				{"RTL override", "name", "Jana\u202eevil", map[string]string{"en": "characters we cannot accept", "cs": "znaky, které nemůžeme"}[lang]},
 				{"control char", "name", "Ja\x00na", map[string]string{"en": "characters we cannot accept", "cs": "znaky, které nemůžeme"}[lang]},
+				{"direction mark", "name", "Jana\u200f", map[string]string{"en": "characters we cannot accept", "cs": "znaky, které nemůžeme"}[lang]},
+				{"line separator", "name", "Jana\u2028Evil", map[string]string{"en": "characters we cannot accept", "cs": "znaky, které nemůžeme"}[lang]},
 				{"empty email", "email", "", map[string]string{"en": "Please fill this in.", "cs": "Vyplňte prosím."}[lang]},
 				{"bad email", "email", "not-an-email", map[string]string{"en": "name@example.org", "cs": "jmeno@example.org"}[lang]},
 				{"email with name", "email", "Jana <jana@example.org>", map[string]string{"en": "name@example.org", "cs": "jmeno@example.org"}[lang]},

@@ -4,10 +4,11 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"unionhall/internal/textrule"
 )
 
 // Limits of form fields.
@@ -34,15 +35,16 @@ type form struct {
 }
 
 // clean normalises a single-line text: NFC, trimmed. ok is false for
-// invalid UTF-8, control characters and bidirectional overrides (which
-// can make a name display as something else).
+// invalid UTF-8 and the characters internal/textrule refuses (control
+// characters, direction marks and overrides, which can make a name display
+// as something else, line separators, invisible tags).
 func clean(s string) (string, bool) {
 	if !utf8.ValidString(s) {
 		return "", false
 	}
 	s = strings.TrimSpace(norm.NFC.String(s))
 	for _, r := range s {
-		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF {
+		if textrule.Refused(r) {
 			return s, false
 		}
 	}

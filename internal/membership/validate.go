@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"unionhall/internal/membership/signature"
+	"unionhall/internal/textrule"
 )
 
 // Field names. They are the JSON API's names (what today's union websites
@@ -175,19 +176,11 @@ func text(s, field string, min, max int, errs Errors) string {
 	return s
 }
 
-// hasForbidden reports control characters (C0, DEL, C1, which includes line
-// breaks in one-line fields) and the bidirectional overrides and isolates
-// U+202A–U+202E and U+2066–U+2069, which can make a name display as
-// something else ("Trojan Source") in the admin console or the PDF.
-func hasForbidden(s string) bool {
-	for _, c := range s {
-		if unicode.IsControl(c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-			c == utf8.RuneError || c == 0xFEFF {
-			return true
-		}
-	}
-	return false
-}
+// hasForbidden reports the characters no one-line form field accepts
+// (internal/textrule: control characters, direction marks, overrides and
+// isolates, line separators, invisible tags), which could make a name
+// display as something else ("Trojan Source") in the console or the PDF.
+func hasForbidden(s string) bool { return textrule.HasRefused(s) }
 
 // email checks syntax with net/mail, refuses display names and comments,
 // and refuses employer domains (and their subdomains). The domain part is

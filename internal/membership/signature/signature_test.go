@@ -579,7 +579,53 @@ func FuzzFromBytes(f *testing.F) {
 		if s := m.Bounds().Size(); s.X > Width || s.Y > Height || s.X < 1 || s.Y < 1 {
 			t.Fatalf("output size %v", s)
 		}
+		// Bounded output: a signature-sized PNG, whatever came in.
+		if len(out) > 4*Width*Height+1024 {
+			t.Fatalf("output of %d bytes", len(out))
+		}
+		// A size bomb never gets this far: its header is refused first.
+		if cfg, err := png.DecodeConfig(bytes.NewReader(b)); err == nil && int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+			t.Fatalf("a %dx%d image was accepted", cfg.Width, cfg.Height)
+		}
+		// The form sends the kept result of an upload back as a data URL
+		// when another field needs fixing: it must be accepted again, the
+		// same size, and normalising it again changes nothing visible.
+		again, err := FromDataURL("data:image/png;base64," + base64.StdEncoding.EncodeToString(out))
+		if err != nil {
+			t.Fatalf("normalised signature refused on resubmission: %v", err)
+		}
+		m2, err := png.Decode(bytes.NewReader(again))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m2.Bounds() != m.Bounds() {
+			t.Fatalf("resubmission changed the size %v -> %v", m.Bounds(), m2.Bounds())
+		}
+		if d := maxChannelDiff(m, m2); d > 1 {
+			t.Fatalf("resubmission changed a pixel by %d/255", d)
+		}
 	})
+}
+
+// maxChannelDiff is the largest difference of any colour channel of any
+// pixel (8-bit, premultiplied) between two images of the same bounds.
+func maxChannelDiff(a, b image.Image) int {
+	d := 0
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, aa := a.At(x, y).RGBA()
+			br, bg, bb, ba := b.At(x, y).RGBA()
+			for _, p := range [][2]uint32{{ar, br}, {ag, bg}, {ab, bb}, {aa, ba}} {
+				v := int(p[0]>>8) - int(p[1]>>8)
+				if v < 0 {
+					v = -v
+				}
+				d = max(d, v)
+			}
+		}
+	}
+	return d
 }
 
 func FuzzFromDataURL(f *testing.F) {
