@@ -28,6 +28,7 @@ import (
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/seal"
+	"unionhall/internal/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -121,9 +122,13 @@ func settings(name string, args []string, stderr io.Writer) (config.Config, bool
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: logLevel(level)}))
+}
+
+func logLevel(level string) slog.Level {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	return l
 }
 
 func serve(args []string, stderr io.Writer) int {
@@ -131,7 +136,11 @@ func serve(args []string, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	logger := newLogger(cfg.LogLevel, stderr)
+	// The access log buffers its lines (web.LogWriter, issue 8): write
+	// what is left when the server stops.
+	logOut := web.NewLogWriter(stderr)
+	defer logOut.Close()
+	logger := slog.New(web.NewLogHandler(logOut, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()

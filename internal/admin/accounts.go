@@ -22,7 +22,7 @@ func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, a *auth.A
 		c.failErr(w, r, a, err)
 		return
 	}
-	wps, err := c.ListWorkplaces(r.Context(), a)
+	wps, err := c.reg.ListWorkplaces(r.Context(), a)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return

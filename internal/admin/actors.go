@@ -45,3 +45,12 @@ func (c *Console) actorName(id string) string {
 	}
 	return name
 }
+
+// ForgetActors drops the cached account names, so the next lookup reloads
+// them: an account was created, perhaps through another process sharing
+// the database (the app subscribes it to internal/changes).
+func (c *Console) ForgetActors() {
+	c.actors.mu.Lock()
+	defer c.actors.mu.Unlock()
+	c.actors.names, c.actors.loaded = nil, time.Time{}
+}

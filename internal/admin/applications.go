@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
+	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	"unionhall/internal/seal"
 )
@@ -61,51 +61,16 @@ type Application struct {
 	Erased bool
 }
 
-// Errors shown to the user as clear messages.
+// Errors shown to the user as clear messages: the registry's (the
+// console maps them in failErr and forms.go).
 var (
-	ErrNotFound    = errors.New("not found")
-	ErrWrongState  = errors.New("this action is not possible in the application's current state")
-	ErrNumberTaken = errors.New("this member number is already taken")
-	ErrBadNumber   = errors.New("a member number must be a whole number from 1 to 999999999")
-	// ErrDuplicate: the email belongs to a member already (the error is a
-	// *DuplicateError, which names them).
-	ErrDuplicate = errors.New("a member with this email exists already")
-	// ErrNothingToLink: "link to the existing member" was chosen, but no
-	// member has the applicant's email (any more).
-	ErrNothingToLink = errors.New("no member has this email to link to")
-	// ErrLinkNumber: a member number was chosen together with linking to
-	// an existing member, who keeps theirs.
-	ErrLinkNumber = errors.New("linking keeps the existing member's number")
-)
-
-// MemberMatch is a member whose email is the one being looked up: only
-// what deciding about a duplicate needs, no personal data.
-type MemberMatch struct {
-	ID     string
-	Number int64
-	Left   bool
-	// Category is new, current or past (see Member.Category).
-	Category string
-	// ApplicationID is the application the member record is linked to.
-	ApplicationID string
-}
-
-// DuplicateError reports the members that already have an email; it is
-// ErrDuplicate for errors.Is.
-type DuplicateError struct{ Members []MemberMatch }
-
-func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("%v (member number %d)", ErrDuplicate, e.Members[0].Number)
-}
-
-// Is makes errors.Is(err, ErrDuplicate) true.
-func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
-
-// What accepting does when the applicant's email belongs to a member (see
-// AcceptOptions and doc.go).
-const (
-	DuplicateNew  = "new"  // accept anyway: a second member with a new number
-	DuplicateLink = "link" // link the application to the existing member
+	ErrNotFound      = members.ErrNotFound
+	ErrWrongState    = members.ErrWrongState
+	ErrNumberTaken   = members.ErrNumberTaken
+	ErrBadNumber     = members.ErrBadNumber
+	ErrDuplicate     = members.ErrDuplicate
+	ErrNothingToLink = members.ErrNothingToLink
+	ErrLinkNumber    = members.ErrLinkNumber
 )
 
 // CountApplications returns the number of applications per state.
@@ -152,23 +117,12 @@ func (c *Console) ListApplications(ctx context.Context, state string, page int) 
 		if confirmed.Valid {
 			a.ConfirmedAt = &confirmed.V.Time
 		}
-		if err := c.openJSON(data, aadApp("data", a.ID), &a.Applicant); err != nil {
+		if err := c.d.Keys.OpenJSON(data, aadApp("data", a.ID), &a.Applicant); err != nil {
 			return nil, fmt.Errorf("application %s: %w", a.ID, err)
 		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
-}
-
-func (c *Console) openJSON(sealed, aad []byte, v any) error {
-	plain, err := c.d.Keys.Open(sealed, aad)
-	if err != nil {
-		return fmt.Errorf("open sealed data: %w", err)
-	}
-	if err := json.Unmarshal(plain, v); err != nil {
-		return fmt.Errorf("decode sealed data: %w", err)
-	}
-	return nil
 }
 
 // LoadApplication reads one application and opens its data.
@@ -203,7 +157,7 @@ func (c *Console) LoadApplication(ctx context.Context, id string) (*Application,
 		a.ConfirmedAt = &confirmed.V.Time
 	}
 	a.MemberID, a.MemberNumber, a.Erased = memberID.String, number.Int64, erased.Bool
-	if err := c.openJSON(data, aadApp("data", id), &a.Applicant); err != nil {
+	if err := c.d.Keys.OpenJSON(data, aadApp("data", id), &a.Applicant); err != nil {
 		return nil, fmt.Errorf("application %s: %w", id, err)
 	}
 	return &a, nil
@@ -398,9 +352,7 @@ type AcceptOptions struct {
 	// Number is the member number to give (0: the next free one).
 	Number int64
 	// Duplicate says what to do when the applicant's email belongs to a
-	// member already: "" refuses (*DuplicateError), DuplicateNew creates a
-	// second member anyway, DuplicateLink links the application to the
-	// existing member (see linkMember).
+	// member already (members.Joining.Duplicate).
 	Duplicate string
 }
 
@@ -410,59 +362,33 @@ func (c *Console) Accept(ctx context.Context, actor *auth.Account, id string, nu
 	return c.AcceptWith(ctx, actor, id, AcceptOptions{Number: number})
 }
 
-// AcceptWith turns a processing application into a member. o.Number 0
-// takes the next free member number; otherwise that number is used if free
-// (ErrNumberTaken if not). It returns the member's id and number.
-//
-// The next free number comes from the counters row, which the UPDATE locks
-// until commit: concurrent accepts queue on that row (PostgreSQL) or on the
-// single writer (SQLite), so no two get the same number. A number taken by
-// hand is skipped. A unique violation (a hand-chosen number racing the
-// counter) re-runs the transaction.
-//
-// Before anything is written the transaction locks the applicant's email
-// (db.LockKey on its blind index) and looks for members with it, so two
-// accepts of two applications with the same email take turns and the
-// second sees the member the first created: without o.Duplicate that is a
-// *DuplicateError and nothing changes.
+// AcceptWith turns a processing application into a member through the
+// registry (members.Registry.Join, which assigns the number, looks for
+// members with the email and links or refuses): the application moves to
+// accepted and the member is made in one transaction. o.Number 0 takes
+// the next free member number; otherwise that number is used if free
+// (ErrNumberTaken if not). It returns the member's id and number. A
+// unique violation (a hand-chosen number racing the counter) re-runs the
+// transaction.
 func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string, o AcceptOptions) (memberID string, got int64, err error) {
-	number := o.Number
 	if !db.ValidID(id) {
 		return "", 0, ErrNotFound
 	}
-	if number < 0 || number > 999999999 {
-		return "", 0, ErrBadNumber
-	}
-	if o.Duplicate != "" && o.Duplicate != DuplicateNew && o.Duplicate != DuplicateLink {
-		return "", 0, fmt.Errorf("accept: unknown duplicate choice %q", o.Duplicate)
-	}
-	if o.Duplicate == DuplicateLink && number != 0 {
-		return "", 0, ErrLinkNumber
+	j := members.Joining{ApplicationID: id, Number: o.Number, Duplicate: o.Duplicate}
+	if err := j.Validate(); err != nil {
+		return "", 0, err
 	}
 	app, err := c.LoadApplication(ctx, id)
 	if err != nil {
 		return "", 0, err
 	}
-	newID := db.NewID()
 	a := app.Applicant
-	md := MemberData{Email: a.Email, FirstName: a.FirstName, LastName: a.LastName, DateOfBirth: a.DateOfBirth,
+	j.Data = members.MemberData{Email: a.Email, FirstName: a.FirstName, LastName: a.LastName, DateOfBirth: a.DateOfBirth,
 		Address: a.Address, City: a.City, PostalCode: a.PostalCode, Phone: a.Phone, Company: a.Company, Lang: a.Lang}
-	data, err := c.sealJSON(md, aadMember("data", newID))
-	if err != nil {
-		return "", 0, err
-	}
-	var occ []byte
-	occID := db.NewID()
-	if a.Occupation != "" {
-		if occ, err = c.d.Keys.SealString(a.Occupation, aadMember("occupation", occID)); err != nil {
-			return "", 0, fmt.Errorf("seal occupation: %w", err)
-		}
-	}
-	bidx := c.memberEmailIndex(a.Email)
-	now := c.d.Now()
+	j.Occupation = a.Occupation
 	for attempt := 0; ; attempt++ {
+		var joined members.Joined
 		err = c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-			memberID = newID
 			state, err := c.appState(ctx, tx, id)
 			if err != nil {
 				return err
@@ -470,52 +396,24 @@ func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string
 			if state != StateProcessing {
 				return ErrWrongState
 			}
-			var matches []MemberMatch
-			if bidx != nil {
-				if err := c.d.DB.LockKey(ctx, tx, "member.email", bidx); err != nil {
-					return err
-				}
-				if matches, err = c.membersByEmail(ctx, tx, bidx); err != nil {
-					return err
-				}
+			if joined, err = c.reg.Join(ctx, tx, actor.ID, j); err != nil {
+				return err
 			}
+			if err := c.markAccepted(ctx, tx, id, joined.MemberID); err != nil {
+				return err
+			}
+			detail := fmt.Sprintf("member number %d", joined.Number)
 			switch {
-			case o.Duplicate == DuplicateLink && len(matches) == 0:
-				return ErrNothingToLink
-			case o.Duplicate == DuplicateLink:
-				memberID, got = matches[0].ID, matches[0].Number
-				return c.linkMember(ctx, tx, actor, id, matches[0], md, a.Occupation, occ, occID, now)
-			case len(matches) > 0 && o.Duplicate != DuplicateNew:
-				return &DuplicateError{Members: matches}
-			}
-			if got, err = c.assignNumber(ctx, tx, number); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO members (id, number, application_id, email_bidx, data, joined_at)
-				VALUES (?, ?, ?, ?, ?, ?)`), memberID, got, id, bidx, data, db.T(now)); err != nil {
-				return fmt.Errorf("insert member: %w", err)
-			}
-			if occ != nil {
-				if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO member_occupations (id, member_id, occupation, since)
-					VALUES (?, ?, ?, ?)`), occID, memberID, occ, db.T(now)); err != nil {
-					return fmt.Errorf("insert occupation: %w", err)
-				}
-			}
-			if err := c.markAccepted(ctx, tx, id, memberID); err != nil {
-				return err
-			}
-			detail := fmt.Sprintf("member number %d", got)
-			if len(matches) > 0 {
+			case joined.Linked:
+				detail = fmt.Sprintf("linked to the existing member number %d", joined.Number)
+			case joined.Match != nil:
 				// Accepted anyway: the trail says the committee knew.
-				detail += fmt.Sprintf(", a new member although the email is member number %d's", matches[0].Number)
+				detail += fmt.Sprintf(", a new member although the email is member number %d's", joined.Match.Number)
 			}
-			if err := c.audit(ctx, tx, actor, "application.accept", "application", id, detail); err != nil {
-				return err
-			}
-			return c.audit(ctx, tx, actor, "member.create", "member", memberID, fmt.Sprintf("from application %s, member number %d", id, got))
+			return c.audit(ctx, tx, actor, "application.accept", "application", id, detail)
 		})
 		if err != nil && db.IsUniqueViolation(err) && attempt < 5 {
-			if number != 0 {
+			if o.Number != 0 {
 				return "", 0, ErrNumberTaken
 			}
 			continue
@@ -523,127 +421,8 @@ func (c *Console) AcceptWith(ctx context.Context, actor *auth.Account, id string
 		if err != nil {
 			return "", 0, err
 		}
-		return memberID, got, nil
+		return joined.MemberID, joined.Number, nil
 	}
-}
-
-// membersByEmail lists the members whose email has blind index bidx, those
-// who have not left first, then the highest number: the first is the one
-// "link to the existing member" links to. Erased members have no index and
-// are never found.
-func (c *Console) membersByEmail(ctx context.Context, tx *sql.Tx, bidx []byte) ([]MemberMatch, error) {
-	rows, err := tx.QueryContext(ctx, c.d.DB.Rebind(membersByEmailQuery), bidx)
-	if err != nil {
-		return nil, fmt.Errorf("members by email: %w", err)
-	}
-	return scanMatches(rows, "")
-}
-
-const membersByEmailQuery = `SELECT id, number, left_at IS NOT NULL, onboarded_at IS NOT NULL, application_id FROM members
-	WHERE email_bidx = ? ORDER BY CASE WHEN left_at IS NULL THEN 0 ELSE 1 END, number DESC`
-
-// MembersWithEmail lists the members who have email (as membersByEmail),
-// but for the one linked to application exceptApp (an accepted
-// application's own member is no duplicate of it).
-func (c *Console) MembersWithEmail(ctx context.Context, email, exceptApp string) ([]MemberMatch, error) {
-	bidx := c.memberEmailIndex(email)
-	if bidx == nil {
-		return nil, nil
-	}
-	rows, err := c.d.DB.Query(ctx, membersByEmailQuery, bidx)
-	if err != nil {
-		return nil, fmt.Errorf("members by email: %w", err)
-	}
-	return scanMatches(rows, exceptApp)
-}
-
-func scanMatches(rows *sql.Rows, exceptApp string) ([]MemberMatch, error) {
-	defer rows.Close()
-	var out []MemberMatch
-	for rows.Next() {
-		var m MemberMatch
-		var app sql.NullString
-		var onboarded bool
-		if err := rows.Scan(&m.ID, &m.Number, &m.Left, &onboarded, &app); err != nil {
-			return nil, fmt.Errorf("members by email: %w", err)
-		}
-		m.ApplicationID = app.String
-		switch {
-		case m.Left:
-			m.Category = CatPast
-		case onboarded:
-			m.Category = CatCurrent
-		default:
-			m.Category = CatNew
-		}
-		if exceptApp == "" || m.ApplicationID != exceptApp {
-			out = append(out, m)
-		}
-	}
-	return out, rows.Err()
-}
-
-// linkMember accepts application appID as the application of the existing
-// member m instead of creating a second member (the choice is explained in
-// doc.go): the member keeps their number; one who had left is a member
-// again (left_at cleared, onboarding to be done anew); their contact data
-// becomes the application's, which the person has just signed; the
-// occupation is added to the history unless it is the latest entry
-// already; and the member record points to this application (its PDF and
-// signature are the member's files now; the previous application stays,
-// accepted, and the trail names it).
-func (c *Console) linkMember(ctx context.Context, tx *sql.Tx, actor *auth.Account, appID string, m MemberMatch, md MemberData,
-	occupation string, occ []byte, occID string, now time.Time) error {
-	var sealed []byte
-	if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT data FROM members WHERE id = ?`), m.ID).Scan(&sealed); err != nil {
-		return fmt.Errorf("member %s: %w", m.ID, err)
-	}
-	var cur MemberData
-	if err := c.openJSON(sealed, aadMember("data", m.ID), &cur); err != nil {
-		return fmt.Errorf("member %s: %w", m.ID, err)
-	}
-	changed := changedFields(cur, md)
-	if md.Lang == "" {
-		md.Lang = cur.Lang
-	}
-	data, err := c.sealJSON(md, aadMember("data", m.ID))
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE members SET data = ?, email_bidx = ?, application_id = ?, left_at = NULL,
-		onboarded_at = CASE WHEN left_at IS NULL THEN onboarded_at ELSE NULL END WHERE id = ?`),
-		data, c.memberEmailIndex(md.Email), appID, m.ID); err != nil {
-		return fmt.Errorf("link application %s to member %s: %w", appID, m.ID, err)
-	}
-	if occ != nil {
-		last, err := c.latestOccupation(ctx, tx, m.ID)
-		if err != nil {
-			return err
-		}
-		if last != occupation {
-			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO member_occupations (id, member_id, occupation, since)
-				VALUES (?, ?, ?, ?)`), occID, m.ID, occ, db.T(now)); err != nil {
-				return fmt.Errorf("insert occupation: %w", err)
-			}
-		}
-	}
-	if err := c.markAccepted(ctx, tx, appID, m.ID); err != nil {
-		return err
-	}
-	if err := c.audit(ctx, tx, actor, "application.accept", "application", appID, fmt.Sprintf("linked to the existing member number %d", m.Number)); err != nil {
-		return err
-	}
-	action, detail := "member.link", "application "+appID+" linked"
-	if m.Left {
-		action, detail = "member.rejoin", "rejoined with application "+appID
-	}
-	if m.ApplicationID != "" && m.ApplicationID != appID {
-		detail += " (previous application " + m.ApplicationID + ")"
-	}
-	if len(changed) > 0 {
-		detail += "; changed: " + strings.Join(changed, ", ")
-	}
-	return c.audit(ctx, tx, actor, action, "member", m.ID, detail)
 }
 
 // markAccepted moves application appID from processing to accepted as the
@@ -657,51 +436,6 @@ func (c *Console) markAccepted(ctx context.Context, tx *sql.Tx, appID, memberID 
 		return fmt.Errorf("accept application %s: %w", appID, err)
 	}
 	return nil
-}
-
-// latestOccupation is the newest entry of a member's occupation history
-// ("" if none).
-func (c *Console) latestOccupation(ctx context.Context, tx *sql.Tx, memberID string) (string, error) {
-	var oid string
-	var sealed []byte
-	err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT id, occupation FROM member_occupations WHERE member_id = ?
-		ORDER BY since DESC, id DESC LIMIT 1`), memberID).Scan(&oid, &sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("occupations of %s: %w", memberID, err)
-	}
-	text, err := c.d.Keys.OpenString(sealed, aadMember("occupation", oid))
-	if err != nil {
-		return "", fmt.Errorf("open occupation of %s: %w", memberID, err)
-	}
-	return text, nil
-}
-
-// nextNumber takes the next member number no member holds yet.
-func (c *Console) nextNumber(ctx context.Context, tx *sql.Tx) (int64, error) {
-	for {
-		var n int64
-		if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`UPDATE counters SET value = value + 1 WHERE name = 'member_number' RETURNING value`)).Scan(&n); err != nil {
-			return 0, fmt.Errorf("next member number: %w", err)
-		}
-		taken, err := c.numberTaken(ctx, tx, n)
-		if err != nil {
-			return 0, err
-		}
-		if !taken {
-			return n, nil
-		}
-	}
-}
-
-func (c *Console) numberTaken(ctx context.Context, tx *sql.Tx, n int64) (bool, error) {
-	var k int
-	if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT COUNT(*) FROM members WHERE number = ?`), n).Scan(&k); err != nil {
-		return false, fmt.Errorf("check member number: %w", err)
-	}
-	return k > 0, nil
 }
 
 func contains(list []string, s string) bool {

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 // BenchmarkMembers measures the console's member pages' data work at the
@@ -29,7 +29,7 @@ func BenchmarkMembers(b *testing.B) {
 			if err := r.c.Seed(ctx, 10000, 2000, 1); err != nil {
 				b.Fatal(err)
 			}
-			first, err := r.c.ListMembers(ctx, super, admin.MemberFilter{})
+			first, err := r.reg.ListMembers(ctx, super, members.MemberFilter{})
 			if err != nil || first.Total != 10000 {
 				b.Fatalf("seeded %d members, %v", first.Total, err)
 			}
@@ -38,16 +38,16 @@ func BenchmarkMembers(b *testing.B) {
 				name string
 				fn   func() error
 			}{
-				{"list-first-page", func() error { _, err := r.c.ListMembers(ctx, super, admin.MemberFilter{}); return err }},
+				{"list-first-page", func() error { _, err := r.reg.ListMembers(ctx, super, members.MemberFilter{}); return err }},
 				{"search-name", func() error {
-					_, err := r.c.ListMembers(ctx, super, admin.MemberFilter{Query: "dvorak"})
+					_, err := r.reg.ListMembers(ctx, super, members.MemberFilter{Query: "dvorak"})
 					return err
 				}},
 				{"search-email", func() error {
-					_, err := r.c.ListMembers(ctx, super, admin.MemberFilter{Query: "member77@example.org"})
+					_, err := r.reg.ListMembers(ctx, super, members.MemberFilter{Query: "member77@example.org"})
 					return err
 				}},
-				{"detail", func() error { _, err := r.c.LoadMember(ctx, super, id, auth.ViewMember); return err }},
+				{"detail", func() error { _, err := r.reg.LoadMember(ctx, super, id, auth.ViewMember); return err }},
 			} {
 				b.Run(op.name, func(b *testing.B) {
 					// The first call after start is measured apart: it fills

@@ -19,6 +19,8 @@ import (
 	"unionhall/internal/db"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
+	"unionhall/internal/membership"
 	"unionhall/internal/seal"
 )
 
@@ -39,6 +41,10 @@ type Deps struct {
 	Queue *jobs.Queue
 	// Outbox sends emails to members (*mail.Outbox).
 	Outbox Outbox
+	// Members is the member registry (internal/members), shared with
+	// the portal and later features; nil builds one on DB, Keys and Auth
+	// with the applications' eraser (membership.MemberApplicationEraser).
+	Members *members.Registry
 	// Events is the events feature's store (*events.Service); nil leaves
 	// the events pages answering "not set up".
 	Events EventStore
@@ -65,7 +71,7 @@ type Console struct {
 	pagesMu sync.Mutex
 	pages   map[[2]string]*template.Template
 	static  fs.FS
-	search  searchCache
+	reg     *members.Registry
 	actors  actorCache
 }
 
@@ -84,7 +90,11 @@ func New(d Deps) *Console {
 		}
 		d.Location = loc
 	}
-	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[[2]string]*template.Template{}}
+	if d.Members == nil {
+		d.Members = members.New(members.Deps{DB: d.DB, Keys: d.Keys, Auth: d.Auth, Now: d.Now, Logger: d.Logger,
+			Erasers: []members.Eraser{membership.MemberApplicationEraser(d.DB, d.Keys)}})
+	}
+	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[[2]string]*template.Template{}, reg: d.Members}
 	c.static, _ = fs.Sub(staticFS, "static")
 	return c
 }
@@ -172,6 +182,11 @@ func (c *Console) Register(mux *http.ServeMux) {
 		mux.Handle(rt.Method+" "+rt.Pattern, c.d.Auth.Middleware(c.guard(rt)))
 	}
 	mux.HandleFunc("GET /admin/static/{file}", c.handleStatic)
+}
+
+// audit writes an entry of the shared trail (auth.Audit) inside tx.
+func (c *Console) audit(ctx context.Context, tx *sql.Tx, actor *auth.Account, action, typ, id, detail string) error {
+	return auth.Audit(ctx, c.d.DB, tx, auth.Entry{At: c.d.Now(), ActorID: actor.ID, Action: action, SubjectType: typ, SubjectID: id, Detail: detail})
 }
 
 // maxForm bounds console form bodies.

@@ -1,6 +1,15 @@
 // Package admin is the committee's console under /admin/: applications,
 // members, workplaces, exports, the dashboard and the audit trail.
 //
+// The member records themselves — members, numbers, occupation history,
+// workplaces and representatives, notes, leaving and erasure, with their
+// SQL and sealing — are the member registry's (internal/members), which
+// the portal and later features share; the console holds the pages and
+// calls the registry (Deps.Members; New builds one when none is given, as
+// the tests and `unionhall dev seed` do). Nothing outside the console
+// imports it. The audit trail is written and read through internal/auth
+// (auth.Audit, auth.AuditFor, auth.SearchAudit).
+//
 // Why it is built so:
 //
 //   - One route table (Routes): method, pattern, permission, handler.
@@ -20,19 +29,12 @@
 //     internal/membership so the two cannot drift apart; it does not go
 //     through membership's handlers, which can change freely. "Re-send
 //     verification" queues membership's own job.
-//   - Member numbers: a counters row ('member_number') is incremented with
-//     UPDATE … RETURNING inside the accepting transaction. The row lock
-//     (PostgreSQL) or the single writer (SQLite) makes concurrent accepts
-//     take turns, so numbers are distinct and dense; numbers already taken
-//     by hand are skipped; members.number is UNIQUE as the last line of
-//     defence (a violation re-runs the transaction, or is reported as
-//     "already taken" for a chosen number). 100 concurrent accepts give 100
-//     distinct numbers on both engines (TestConcurrentAcceptsGetDistinctNumbers).
-//   - Personal data is sealed per row (members.data JSON, occupations,
-//     notes); email look-ups use a blind index. A search by name has to
-//     open every member in scope, which is cheap enough at the union's size
-//     (see BenchmarkMembers: 10,000 members); a number or an email is found
-//     by index. Names fold diacritics, so "dvorak" finds "Dvořák".
+//   - Member numbers, sealing, the name search and its cache, and the
+//     duplicate checks are the registry's (see internal/members). The
+//     console's accept (AcceptWith) is one transaction: the application
+//     moves to accepted and members.Registry.Join makes (or links) the
+//     member, so 100 concurrent accepts still give 100 distinct numbers
+//     on both engines (TestConcurrentAcceptsGetDistinctNumbers).
 //   - Every state change, edit, export, and every opening of an application
 //     or member page writes an audit entry in the same transaction. Details
 //     name fields and numbers, never values.
@@ -54,31 +56,17 @@
 //     (application.pdf/.signature, member.pdf/.signature naming the
 //     application), written before the file goes out; the signature shown
 //     on the application page records an entry each time it is shown.
-//   - Duplicates: accepting an application and adding a member by hand
-//     look for members with the same email (members.email_bidx) inside
-//     the writing transaction, after db.LockKey on that index, so two
-//     accepts of one person's two applications take turns and the second
-//     sees the first's member (TestConcurrentAcceptsOfOneEmail). A match
-//     is refused (409) until the committee chooses. "Link to the existing
-//     member" is meant for the person who left and rejoins (or re-applied
-//     by mistake): the record keeps its number (dues history stays one),
-//     one who had left is a member again with onboarding to do anew, the
-//     contact data becomes the application's (the person has just signed
-//     it), the occupation is added to the history unless it is the latest
-//     entry, and the record now points to this application, whose PDF and
-//     signature become its files; the previous application stays,
-//     accepted, named in the trail (member.rejoin / member.link), and
-//     still the member's (applications.member_id, see erasure). Linking
-//     goes to the match who has not left, else the highest number. "Accept
-//     anyway as a new member" (and "add anyway" by hand) is for two people
-//     sharing an address; the trail says the committee knew. The notice on
-//     the application page and the refused form name and link a matching
+//   - Duplicates: the registry refuses a second member with an email a
+//     member has (members.DuplicateError, checked under a lock on the
+//     email's blind index; TestConcurrentAcceptsOfOneEmail) until the
+//     committee chooses: "link to the existing member" (the person who
+//     left and rejoins keeps their number; the previous application stays,
+//     accepted, named in the trail as member.rejoin / member.link) or
+//     "accept anyway as a new member" / "add anyway" / "the same address
+//     is shared" (the trail says the committee knew). The console answers
+//     409 with the choice on the same page, and names and links a matching
 //     member only for a viewer who may open that member; anyone else
-//     learns that a member has the email and nothing more. Erased members
-//     have no email index and never match. Editing a member's email to one
-//     another member has is refused the same way (409, under db.LockKey on
-//     the new email's index) until the committee ticks "the same address is
-//     shared"; an unchanged email is not checked again.
+//     learns that a member has the email and nothing more.
 //   - Irreversible actions take two steps, without script: the button for
 //     erasing a member's personal data and the one for deleting an
 //     application for good are GET forms leading to a confirmation page
@@ -167,16 +155,13 @@
 // 55 ms once the search cache is warm (the first name search after a start
 // opens all 10,000 rows: ≈ 130–340 ms; WarmSearch does it at start).
 //
-// Erasure on leaving replaces the sealed data with an empty record and
-// deletes occupations and notes, and erases every application the member
-// signed the same way (empty sealed data, no signature, PDF, notes, tokens
-// or email index; the rows stay, accepted, so the trail's references
-// resolve); the member number, dates, workplaces and the audit trail stay,
-// so dues history (keyed by number) remains intact. "Every application" is
-// applications.member_id (migration 00043), set on accepting and on
-// linking, because members.application_id names only the latest one and a
-// re-join link moves it; the migration fills it in from
-// members.application_id (links arrived with the column, so there are no
-// older ones) (TestEraseClearsEveryApplication,
-// TestMigrationBackfillsApplicationMember).
+// Erasure on leaving is the registry's (members.Registry.RecordLeaving,
+// Erase): the member's sealed data, occupations and notes go, and the
+// registry's erasers run in the same transaction — the one for
+// applications (membership.MemberApplicationEraser) erases every
+// application the member signed (applications.member_id, migration 00043;
+// TestEraseClearsEveryApplication, TestMigrationBackfillsApplicationMember);
+// the member number, dates, workplaces and the audit trail stay, so dues
+// history (keyed by number) remains intact. The console's confirmation
+// page counts those applications with membership.CountMemberApplications.
 package admin

@@ -17,6 +17,7 @@ import (
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
 	"unionhall/internal/mailtest"
+	"unionhall/internal/members"
 	"unionhall/internal/seal"
 	"unionhall/internal/web"
 )
@@ -50,14 +51,15 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		srv.Start()
 		defer srv.Close()
 		a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: ob, BaseURL: srv.URL, Logger: dbtest.Logger()})
-		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger()})
+		reg := newRegistry(d, kr, a)
+		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger(), Members: reg})
 		a.Register(mux)
 		c.Register(mux)
 		go q.Run(ctx)
 
-		r := &rig{d: d, keys: kr, auth: a, c: c, srv: srv}
+		r := &rig{d: d, keys: kr, auth: a, c: c, reg: reg, srv: srv}
 		appID := r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
-		wp, _ := c.SaveWorkplace(context.Background(), super, admin.Workplace{Name: "Depot", ContactEmail: "depot@example.org"})
+		wp, _ := r.reg.SaveWorkplace(context.Background(), super, members.Workplace{Name: "Depot", ContactEmail: "depot@example.org"})
 		if _, err := a.CreateAccount(context.Background(), "chair@example.org", auth.Roles, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +154,7 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		// Irreversible actions ask first: erasing a member's data (the
 		// member number to type) and deleting an application (a box to
 		// tick); a confirmation left out comes back with the message.
-		paper, _, err := c.AddMember(context.Background(), super, admin.MemberData{FirstName: "Erika", LastName: "Papírová"}, "Typist", 0)
+		paper, _, err := r.reg.AddMember(context.Background(), super, members.MemberData{FirstName: "Erika", LastName: "Papírová"}, "Typist", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -153,7 +153,7 @@ type RenderedEmail struct {
 // RenderEmail fills in template name for a member, in the member's
 // language (falling back to the first language that has the template).
 func (c *Console) RenderEmail(ctx context.Context, viewer *auth.Account, name, memberID string) (*RenderedEmail, error) {
-	m, err := c.LoadMember(ctx, viewer, memberID, auth.ManageMembers)
+	m, err := c.reg.LoadMember(ctx, viewer, memberID, auth.ManageMembers)
 	if err != nil {
 		return nil, err
 	}

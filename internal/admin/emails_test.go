@@ -11,6 +11,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 func TestWelcomeEmail(t *testing.T) {
@@ -18,7 +19,7 @@ func TestWelcomeEmail(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, d)
 		c := r.c
-		id, n, err := c.AddMember(ctx, super, admin.MemberData{FirstName: "<b>Jana</b> [x](javascript:alert(1))", LastName: "Nová", Email: "jana@example.org", Lang: "cs"}, "", 0)
+		id, n, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "<b>Jana</b> [x](javascript:alert(1))", LastName: "Nová", Email: "jana@example.org", Lang: "cs"}, "", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,18 +54,18 @@ func TestWelcomeEmail(t *testing.T) {
 			t.Fatalf("reset did not restore the default: %q", e.Subject)
 		}
 		// An unknown language falls back; a member without email is refused.
-		id2, _, _ := c.AddMember(ctx, super, admin.MemberData{FirstName: "Ola", Email: "ola@example.org", Lang: "pl"}, "", 0)
+		id2, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Ola", Email: "ola@example.org", Lang: "pl"}, "", 0, false)
 		if e, err := c.RenderEmail(ctx, super, "welcome", id2); err != nil || e.Lang != "cs" {
 			t.Fatalf("fallback: %+v %v", e, err)
 		}
-		id3, _, _ := c.AddMember(ctx, super, admin.MemberData{FirstName: "NoMail"}, "", 0)
+		id3, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "NoMail"}, "", 0, false)
 		if err := c.SendEmail(ctx, super, "welcome", id3); err == nil || !strings.Contains(err.Error(), "no email") {
 			t.Fatalf("no email: %v", err)
 		}
 		if _, err := c.EmailTemplate(ctx, "welcome", "../../etc"); !errors.Is(err, admin.ErrNotFound) {
 			t.Fatalf("hostile language: %v", err)
 		}
-		tl, _ := c.AuditFor(ctx, "member", id)
+		tl, _ := auth.AuditFor(ctx, r.d, "member", id)
 		found := false
 		for _, e := range tl {
 			found = found || (e.Action == "member.email" && e.Detail == "welcome (cs)")
@@ -80,7 +81,7 @@ func TestEmailPagesOverHTTP(t *testing.T) {
 		r := newRig(t, d)
 		ctx := context.Background()
 		cl, _ := r.login(t, "m@example.org", []string{auth.ManageMembers}, nil)
-		id, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Jana", Email: "j@example.org", Lang: "en"}, "", 0)
+		id, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Jana", Email: "j@example.org", Lang: "en"}, "", 0, false)
 		base := r.srv.URL
 		if code, body := do(t, cl, "POST", base+"/admin/members/"+id+"/email", url.Values{"name": {"welcome"}, "op": {"preview"}}); code != 200 || !strings.Contains(body, "Welcome to the union, Jana!") {
 			t.Fatalf("preview: %d", code)

@@ -8,6 +8,7 @@ import (
 
 	"unionhall/internal/auth"
 	"unionhall/internal/events"
+	"unionhall/internal/members"
 )
 
 // Flash codes of the events pages; added to the console's list so a
@@ -132,17 +133,17 @@ func (c *Console) eventDoor(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		return
 	}
 	var list []Registrant
-	needle := fold(q)
+	needle := members.Fold(q)
 	for _, p := range regs {
 		if p.Status != events.StatusConfirmed {
 			continue
 		}
-		if needle != "" && !strings.Contains(fold(p.Name), needle) && !strings.Contains(fold(p.Email), needle) {
+		if needle != "" && !strings.Contains(members.Fold(p.Name), needle) && !strings.Contains(members.Fold(p.Email), needle) {
 			continue
 		}
 		list = append(list, p)
 	}
-	slices.SortStableFunc(list, func(x, y Registrant) int { return strings.Compare(fold(x.Name), fold(y.Name)) })
+	slices.SortStableFunc(list, func(x, y Registrant) int { return strings.Compare(members.Fold(x.Name), members.Fold(y.Name)) })
 	c.render(w, r, a, http.StatusOK, "event_door.html", tr(r, "title.door", "event", ev.Title), eventData{E: ev, Regs: list, Query: q, CheckedIn: ev.CheckedIn})
 }
 

@@ -22,6 +22,7 @@ import (
 	"unionhall/internal/events"
 	"unionhall/internal/examplesite"
 	"unionhall/internal/jobs"
+	"unionhall/internal/members"
 	"unionhall/internal/seal"
 	"unionhall/internal/web"
 )
@@ -105,7 +106,7 @@ func (r *rig) eventWithRegistrant(t testing.TB) (string, string) {
 
 func (r *rig) auditActions(t testing.TB, typ, id string) []string {
 	t.Helper()
-	es, err := r.c.AuditFor(context.Background(), typ, id)
+	es, err := auth.AuditFor(context.Background(), r.d, typ, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +305,7 @@ func TestEventsHiddenFromOthers(t *testing.T) {
 		r := newRig(t, d)
 		ctx := context.Background()
 		r.signup(t, "Secret Person", "secret@example.org", nil)
-		wp, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot"})
+		wp, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Depot"})
 		rep, _ := r.login(t, "rep@example.org", nil, []string{wp})
 		mm, _ := r.login(t, "mm@example.org", []string{auth.ListMembers, auth.ViewMember, auth.ManageMembers, auth.SuperPowers}, nil)
 		id := admin.EventID(doorKey)

@@ -5,19 +5,24 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/members"
 )
+
+// errEmpty: nothing was chosen (no export columns).
+var errEmpty = errors.New("empty")
 
 // ExportColumns are the columns a members export may hold, in order.
 var ExportColumns = []string{"number", "first_name", "last_name", "email", "phone", "address", "city", "postal_code",
 	"date_of_birth", "employer", "category", "joined_at", "workplaces"}
 
-func exportValue(col string, m *Member, wps string) string {
+func exportValue(col string, m *members.Member, wps string) string {
 	switch col {
 	case "number":
 		return strconv.FormatInt(m.Number, 10)
@@ -72,13 +77,11 @@ func (c *Console) ExportMembers(ctx context.Context, actor *auth.Account, catego
 	if len(chosen) == 0 {
 		return errEmpty
 	}
-	f := MemberFilter{Category: category}
-	where, args := f.where(actor, auth.ManageMembers)
-	ms, err := c.queryMembers(ctx, `SELECT `+memberCols+` FROM members m WHERE `+where+` ORDER BY m.number`, args...)
+	ms, err := c.reg.AllMembers(ctx, actor, category)
 	if err != nil {
 		return err
 	}
-	names, err := c.workplaceNamesByMember(ctx)
+	names, err := c.reg.WorkplaceNamesByMember(ctx)
 	if err != nil {
 		return err
 	}
@@ -104,60 +107,17 @@ func (c *Console) ExportMembers(ctx context.Context, actor *auth.Account, catego
 	return cw.Error()
 }
 
-// workplaceNamesByMember maps member ids to the names of their workplaces,
-// each member's sorted by name. Names are sealed: each workplace is opened
-// once, however many members it has.
-func (c *Console) workplaceNamesByMember(ctx context.Context) (map[string][]string, error) {
-	rows, err := c.d.DB.Query(ctx, `SELECT mw.member_id, w.id, w.data FROM member_workplaces mw JOIN workplaces w ON w.id = mw.workplace_id`)
-	if err != nil {
-		return nil, fmt.Errorf("member workplaces: %w", err)
-	}
-	defer rows.Close()
-	opened := map[string]string{}
-	byMember := map[string][]Workplace{}
-	for rows.Next() {
-		var m string
-		var w Workplace
-		var data []byte
-		if err := rows.Scan(&m, &w.ID, &data); err != nil {
-			return nil, fmt.Errorf("member workplaces: %w", err)
-		}
-		name, ok := opened[w.ID]
-		if !ok {
-			if err := c.openWorkplace(&w, data); err != nil {
-				return nil, err
-			}
-			name = w.Name
-			opened[w.ID] = name
-		}
-		w.Name = name
-		byMember[m] = append(byMember[m], w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("member workplaces: %w", err)
-	}
-	out := make(map[string][]string, len(byMember))
-	for m, ws := range byMember {
-		sortWorkplaces(ws)
-		for _, w := range ws {
-			out[m] = append(out[m], w.Name)
-		}
-	}
-	return out, nil
-}
-
 // ExportNewsletter writes a workplace's current and new members in the
 // import format common newsletter tools accept (listmonk and others):
-// email,name,attributes — attributes a JSON object. Members without an email
-// and those who left are left out.
+// email,name,attributes — attributes a JSON object. The rows are the
+// registry's Recipients: members without an email and those who left are
+// left out.
 func (c *Console) ExportNewsletter(ctx context.Context, actor *auth.Account, workplaceID string, w io.Writer) error {
-	wp, err := c.LoadWorkplace(ctx, actor, workplaceID)
+	wp, err := c.reg.LoadWorkplace(ctx, actor, workplaceID)
 	if err != nil {
 		return err
 	}
-	ms, err := c.queryMembers(ctx, `SELECT `+memberCols+` FROM members m
-		WHERE m.left_at IS NULL AND EXISTS (SELECT 1 FROM member_workplaces mw WHERE mw.member_id = m.id AND mw.workplace_id = ?)
-		ORDER BY m.number`, workplaceID)
+	ms, err := c.reg.Recipients(ctx, workplaceID)
 	if err != nil {
 		return err
 	}
@@ -171,11 +131,8 @@ func (c *Console) ExportNewsletter(ctx context.Context, actor *auth.Account, wor
 		return fmt.Errorf("write csv: %w", err)
 	}
 	for _, m := range ms {
-		if m.Data.Email == "" {
-			continue
-		}
-		attrs, _ := json.Marshal(map[string]any{"member_number": m.Number, "workplace": wp.Name, "lang": m.Data.Lang})
-		if err := cw.Write([]string{safeCell(m.Data.Email), safeCell(m.Data.Name()), string(attrs)}); err != nil {
+		attrs, _ := json.Marshal(map[string]any{"member_number": m.Number, "workplace": wp.Name, "lang": m.Lang})
+		if err := cw.Write([]string{safeCell(m.Email), safeCell(m.Name), string(attrs)}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 // snapshot is everything a console form could change, as text: the rows
@@ -96,21 +97,21 @@ func TestFormsKeepInputAndSayWhatToFix(t *testing.T) {
 		boss, me := r.login(t, "boss@example.org", auth.Roles, nil)
 		_, other := r.login(t, "other@example.org", []string{auth.ListMembers}, nil)
 		app := r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
-		member, number, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Olga", LastName: "Veselá", Email: "olga@example.org",
-			City: "Brno", DateOfBirth: "1980-01-02", Lang: "cs"}, "Welder", 0)
+		member, number, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Olga", LastName: "Veselá", Email: "olga@example.org",
+			City: "Brno", DateOfBirth: "1980-01-02", Lang: "cs"}, "Welder", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.c.AddNote(ctx, super, "member", member, "first note"); err != nil {
+		if err := r.reg.AddNote(ctx, super, "member", member, "first note"); err != nil {
 			t.Fatal(err)
 		}
-		noMail, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Pavel"}, "", 0)
-		left, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Ludmila"}, "", 0)
-		if err := r.c.RecordLeaving(ctx, super, left, false); err != nil {
+		noMail, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Pavel"}, "", 0, false)
+		left, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Ludmila"}, "", 0, false)
+		if err := r.reg.RecordLeaving(ctx, super, left, false); err != nil {
 			t.Fatal(err)
 		}
-		wp, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot", ContactEmail: "depot@example.org", Description: "Trams"})
-		annex, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Annex"})
+		wp, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Depot", ContactEmail: "depot@example.org", Description: "Trams"})
+		annex, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Annex"})
 		r.signup(t, "Ana", "ana@example.org", nil)
 		event := "/admin/events/" + admin.EventID(doorKey)
 		taken := strconv.FormatInt(number, 10)
@@ -340,7 +341,7 @@ func TestFormsKeepInputAndSayWhatToFix(t *testing.T) {
 				t.Errorf("POST %s %v: %d %.300s", ok.path, ok.form, code, loc)
 			}
 		}
-		list, err := r.c.ListMembers(ctx, super, admin.MemberFilter{Query: "hostile@example.org"})
+		list, err := r.reg.ListMembers(ctx, super, members.MemberFilter{Query: "hostile@example.org"})
 		if err != nil || len(list.Members) != 1 || list.Members[0].Data.DateOfBirth != "1985-03-12" || list.Members[0].Data.FirstName != hostile {
 			t.Fatalf("member added by hand: %+v %v", list, err)
 		}
@@ -356,7 +357,7 @@ func TestFormProblemsRespectPermissions(t *testing.T) {
 		r := newRig(t, d)
 		ctx := context.Background()
 		app := r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
-		member, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Olga", LastName: "Veselá", Email: "olga@example.org"}, "", 0)
+		member, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Olga", LastName: "Veselá", Email: "olga@example.org"}, "", 0, false)
 		r.signup(t, "Ana", "ana@example.org", nil)
 		resolver, _ := r.login(t, "resolver@example.org", []string{auth.ResolveApplications}, nil)
 		manager, _ := r.login(t, "manager@example.org", []string{auth.ManageMembers}, nil)

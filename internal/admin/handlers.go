@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/members"
 )
 
 type dashboardData struct {
@@ -37,13 +38,13 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		}
 	}
 	if d.ShowMems {
-		if d.Members, err = c.CountMembers(ctx, a); err != nil {
+		if d.Members, err = c.reg.CountMembers(ctx, a); err != nil {
 			c.failErr(w, r, a, err)
 			return
 		}
 	}
 	if d.ShowAudit {
-		es, err := c.SearchAudit(ctx, "")
+		es, err := auth.SearchAudit(ctx, c.d.DB, "")
 		if err != nil {
 			c.failErr(w, r, a, err)
 			return
@@ -126,16 +127,16 @@ func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *aut
 		c.failErr(w, r, a, err)
 		return
 	}
-	if err := c.Viewed(r.Context(), a, "application", app.ID); err != nil {
+	if err := c.reg.Viewed(r.Context(), a, "application", app.ID); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	notes, err := c.notes(r.Context(), "application", app.ID)
+	notes, err := c.reg.Notes(r.Context(), "application", app.ID)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	timeline, err := c.AuditFor(r.Context(), "application", app.ID)
+	timeline, err := auth.AuditFor(r.Context(), c.d.DB, "application", app.ID)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -150,14 +151,14 @@ func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *aut
 	}
 	// Members who already have the applicant's email: named and linked
 	// for whoever may open them, only mentioned for anyone else.
-	matches, err := c.MembersWithEmail(r.Context(), app.Applicant.Email, app.ID)
+	matches, err := c.reg.MembersWithEmail(r.Context(), app.Applicant.Email, app.ID)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
 	// An earlier application of a member who re-joined is theirs too
 	// (applications.member_id), not a duplicate of them.
-	matches = slices.DeleteFunc(matches, func(m MemberMatch) bool { return m.ID == app.MemberID })
+	matches = slices.DeleteFunc(matches, func(m members.MemberMatch) bool { return m.ID == app.MemberID })
 	dups, dupHidden, err := c.dupViews(r.Context(), a, matches)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -212,9 +213,9 @@ func (c *Console) applicationAccept(w http.ResponseWriter, r *http.Request, a *a
 	// (refused when there is such a member), link, or a new member anyway.
 	dup := r.PostFormValue("duplicate")
 	if dup != "" {
-		dup = f.choice("duplicate", "duplicate", "app.dup_field", []string{DuplicateLink, DuplicateNew})
+		dup = f.choice("duplicate", "duplicate", "app.dup_field", []string{members.DuplicateLink, members.DuplicateNew})
 	}
-	if dup == DuplicateLink && number != 0 {
+	if dup == members.DuplicateLink && number != 0 {
 		f.bad("number", "field.number", "err.link_number")
 	}
 	if f.ok() {
@@ -259,7 +260,7 @@ func (c *Console) applicationNote(w http.ResponseWriter, r *http.Request, a *aut
 		c.failErr(w, r, a, err)
 		return
 	}
-	if err := c.AddNote(r.Context(), a, "application", id, body); err != nil {
+	if err := c.reg.AddNote(r.Context(), a, "application", id, body); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
@@ -267,10 +268,10 @@ func (c *Console) applicationNote(w http.ResponseWriter, r *http.Request, a *aut
 }
 
 type membersData struct {
-	List       MemberList
-	Filter     MemberFilter
+	List       members.MemberList
+	Filter     members.MemberFilter
 	Categories []string
-	Workplaces []Workplace
+	Workplaces []members.Workplace
 	Prev, Next int
 	HasPrev    bool
 	HasNext    bool
@@ -280,32 +281,32 @@ type membersData struct {
 func (c *Console) members(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	// A search is POSTed so that the name or email searched for never
 	// appears in a URL (history, bookmarks); the list filters are GETs.
-	f := MemberFilter{Category: r.FormValue("list"), Workplace: r.FormValue("workplace"), Query: r.FormValue("q"), Page: page(r)}
-	if !contains([]string{CatNew, CatCurrent, CatPast, CatAll}, f.Category) {
-		f.Category = CatAll
+	f := members.MemberFilter{Category: r.FormValue("list"), Workplace: r.FormValue("workplace"), Query: r.FormValue("q"), Page: page(r)}
+	if !contains([]string{members.CatNew, members.CatCurrent, members.CatPast, members.CatAll}, f.Category) {
+		f.Category = members.CatAll
 	}
 	// A search that cannot be run shows the search form again with the
 	// text kept and no list: a list that ignored the search would look
 	// like its result.
 	var form *formState
-	if _, key, args := checkText(f.Query, maxQuery, false); key != "" {
+	if _, key, args := checkText(f.Query, members.MaxQuery, false); key != "" {
 		form = &formState{key: "search", lang: langOf(r), sent: url.Values{"q": {f.Query}}}
 		form.bad("q", "members.search", key, args...)
 	}
-	var list MemberList
+	var list members.MemberList
 	var err error
 	if form == nil {
-		if list, err = c.ListMembers(r.Context(), a, f); err != nil {
+		if list, err = c.reg.ListMembers(r.Context(), a, f); err != nil {
 			c.failErr(w, r, a, err)
 			return
 		}
 	}
-	wps, err := c.ListWorkplaces(r.Context(), a)
+	wps, err := c.reg.ListWorkplaces(r.Context(), a)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	d := membersData{List: list, Filter: f, Categories: []string{CatNew, CatCurrent, CatPast, CatAll}, Workplaces: wps,
+	d := membersData{List: list, Filter: f, Categories: []string{members.CatNew, members.CatCurrent, members.CatPast, members.CatAll}, Workplaces: wps,
 		Prev: f.Page - 1, Next: f.Page + 1, HasPrev: f.Page > 0, HasNext: (f.Page+1)*pageSize < list.Total, CanManage: a.Can(auth.ManageMembers)}
 	status := http.StatusOK
 	if form != nil {
@@ -343,21 +344,26 @@ func (c *Console) showMemberDup(w http.ResponseWriter, r *http.Request, a *auth.
 		}
 		status = f.status()
 	}
-	m, err := c.LoadMember(r.Context(), a, id, auth.ViewMember)
+	m, err := c.reg.LoadMember(r.Context(), a, id, auth.ViewMember)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	if err := c.Viewed(r.Context(), a, "member", m.ID); err != nil {
+	if err := c.reg.Viewed(r.Context(), a, "member", m.ID); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	var wps []Workplace
+	var wps []members.Workplace
 	if a.Can(auth.ManageMembers) {
-		if wps, err = c.ListWorkplaces(r.Context(), a); err != nil {
+		if wps, err = c.reg.ListWorkplaces(r.Context(), a); err != nil {
 			c.failErr(w, r, a, err)
 			return
 		}
+	}
+	files, err := c.memberFiles(r.Context(), m.ApplicationID)
+	if err != nil {
+		c.failErr(w, r, a, err)
+		return
 	}
 	in := map[string]bool{}
 	for _, wp := range m.Workplaces {
@@ -369,13 +375,13 @@ func (c *Console) showMemberDup(w http.ResponseWriter, r *http.Request, a *auth.
 	}
 	c.renderForm(w, r, a, status, "member.html", title, map[string]any{
 		"M": m, "CanManage": a.Can(auth.ManageMembers), "CanApp": a.Can(auth.ViewApplication),
-		"AllWorkplaces": wps, "In": in, "Dup": dup}, f)
+		"AllWorkplaces": wps, "In": in, "Dup": dup, "Files": files}, f)
 }
 
 // memberFields reads and checks the contact fields of a member form (the
 // new-member form and the edit form share them).
-func (c *Console) memberFields(f *formState) MemberData {
-	var md MemberData
+func (c *Console) memberFields(f *formState) members.MemberData {
+	var md members.MemberData
 	md.FirstName = f.text("first_name", "field.first_name", 100, false, false)
 	md.LastName = f.text("last_name", "field.last_name", 100, false, false)
 	if md.FirstName == "" && md.LastName == "" && f.Err("first_name") == "" && f.Err("last_name") == "" {
@@ -401,8 +407,8 @@ func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Acc
 	shared := r.PostFormValue("shared") == "yes"
 	var dup *emailDup
 	if f.ok() {
-		err := c.updateMember(r.Context(), a, id, md, shared)
-		var de *DuplicateError
+		err := c.reg.UpdateMember(r.Context(), a, id, md, shared)
+		var de *members.DuplicateError
 		switch {
 		case errors.As(err, &de):
 			f.clash("email", "field.email", "err.member_email_taken")
@@ -430,7 +436,7 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 	var err error
 	switch action {
 	case "onboarded":
-		err = c.SetOnboarded(r.Context(), a, id)
+		err = c.reg.SetOnboarded(r.Context(), a, id)
 	case "leave":
 		if r.PostFormValue("erase") == "yes" {
 			// Erasing cannot be undone: it happens only on its
@@ -438,17 +444,17 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 			http.Redirect(w, r, "/admin/members/"+id+"/erase", http.StatusSeeOther)
 			return
 		}
-		err = c.RecordLeaving(r.Context(), a, id, false)
+		err = c.reg.RecordLeaving(r.Context(), a, id, false)
 	case "workplaces":
-		err = c.SetMemberWorkplaces(r.Context(), a, id, r.PostForm["workplace"])
+		err = c.reg.SetMemberWorkplaces(r.Context(), a, id, r.PostForm["workplace"])
 	case "occupations":
 		if text := f.text("occupation", "field.occupation", 200, false, true); f.ok() {
-			err = c.AddOccupation(r.Context(), a, id, text)
+			err = c.reg.AddOccupation(r.Context(), a, id, text)
 		}
 	case "notes":
 		if body := f.text("note", "field.note", maxNote, true, true); f.ok() {
-			if _, err = c.LoadMember(r.Context(), a, id, auth.ManageMembers); err == nil {
-				err = c.AddNote(r.Context(), a, "member", id, body)
+			if _, err = c.reg.LoadMember(r.Context(), a, id, auth.ManageMembers); err == nil {
+				err = c.reg.AddNote(r.Context(), a, "member", id, body)
 			}
 		}
 	}
@@ -484,8 +490,8 @@ func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.A
 	anyway := r.PostFormValue("anyway") == "yes"
 	var data newMemberData
 	if f.ok() {
-		id, _, err := c.addMember(r.Context(), a, md, occ, number, anyway)
-		var dup *DuplicateError
+		id, _, err := c.reg.AddMember(r.Context(), a, md, occ, number, anyway)
+		var dup *members.DuplicateError
 		switch {
 		case errors.As(err, &dup):
 			f.clash("email", "field.email", "err.member_exists")
@@ -525,7 +531,7 @@ func (c *Console) workplaces(w http.ResponseWriter, r *http.Request, a *auth.Acc
 // showWorkplaces shows the list of workplaces with the new-workplace form
 // (f: that form come back with problems).
 func (c *Console) showWorkplaces(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
-	wps, err := c.ListWorkplaces(r.Context(), a)
+	wps, err := c.reg.ListWorkplaces(r.Context(), a)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -544,21 +550,21 @@ func (c *Console) workplace(w http.ResponseWriter, r *http.Request, a *auth.Acco
 // showWorkplace shows a workplace's page (f: its edit form come back with
 // problems).
 func (c *Console) showWorkplace(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
-	wp, err := c.LoadWorkplace(r.Context(), a, id)
+	wp, err := c.reg.LoadWorkplace(r.Context(), a, id)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	var members MemberList
+	var list members.MemberList
 	if a.Can(auth.ListMembers) {
-		if members, err = c.ListMembers(r.Context(), a, MemberFilter{Workplace: wp.ID, Category: CatAll}); err != nil {
+		if list, err = c.reg.ListMembers(r.Context(), a, members.MemberFilter{Workplace: wp.ID, Category: members.CatAll}); err != nil {
 			c.failErr(w, r, a, err)
 			return
 		}
 	}
-	d := map[string]any{"W": wp, "Members": members, "CanManage": a.Can(auth.ManageWorkplaces), "CanExport": a.Can(auth.ManageMembers)}
+	d := map[string]any{"W": wp, "Members": list, "CanManage": a.Can(auth.ManageWorkplaces), "CanExport": a.Can(auth.ManageMembers)}
 	if a.Can(auth.ManageWorkplaces) {
-		reps, err := c.Representatives(r.Context(), wp.ID)
+		reps, err := c.reg.Representatives(r.Context(), wp.ID)
 		if err != nil {
 			c.failErr(w, r, a, err)
 			return
@@ -584,9 +590,9 @@ func (c *Console) workplaceSave(w http.ResponseWriter, r *http.Request, a *auth.
 	email := f.email("contact_email", "wp.contact_email", false)
 	desc := f.text("description", "wp.description", 5000, true, false)
 	if f.ok() {
-		saved, err := c.SaveWorkplace(r.Context(), a, Workplace{ID: id, Name: name, ContactEmail: email, Description: desc})
+		saved, err := c.reg.SaveWorkplace(r.Context(), a, members.Workplace{ID: id, Name: name, ContactEmail: email, Description: desc})
 		switch {
-		case errors.Is(err, ErrWorkplaceNameTaken):
+		case errors.Is(err, members.ErrWorkplaceNameTaken):
 			// A conflict the person resolves by choosing another name:
 			// the same page again, 409, with what they typed.
 			f.clash("name", "wp.name", "err.workplace_name_taken")
@@ -607,7 +613,7 @@ func (c *Console) workplaceSave(w http.ResponseWriter, r *http.Request, a *auth.
 
 func (c *Console) workplaceRep(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	if err := c.SetRepresentative(r.Context(), a, id, r.PostFormValue("account"), r.PostFormValue("op") == "add"); err != nil {
+	if err := c.reg.SetRepresentative(r.Context(), a, id, r.PostFormValue("account"), r.PostFormValue("op") == "add"); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
@@ -643,7 +649,7 @@ func (c *Console) showExport(w http.ResponseWriter, r *http.Request, a *auth.Acc
 }
 
 // exportCategories are the lists an export offers, the default first.
-var exportCategories = []string{CatCurrent, CatNew, CatPast, CatAll}
+var exportCategories = []string{members.CatCurrent, members.CatNew, members.CatPast, members.CatAll}
 
 func (c *Console) exportMembers(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	f := newForm(r, "export")
@@ -680,7 +686,7 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, a *auth.Acco
 		c.renderForm(w, r, a, f.status(), "audit.html", tr(r, "nav.audit"), map[string]any{"Q": q}, f)
 		return
 	}
-	es, err := c.SearchAudit(r.Context(), q)
+	es, err := auth.SearchAudit(r.Context(), c.d.DB, q)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return

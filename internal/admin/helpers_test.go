@@ -19,6 +19,8 @@ import (
 	"unionhall/internal/dbtest"
 	"unionhall/internal/events"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
+	"unionhall/internal/membership"
 	"unionhall/internal/seal"
 	"unionhall/internal/web"
 )
@@ -40,6 +42,7 @@ type rig struct {
 	keys *seal.Keyring
 	auth *auth.Service
 	c    *admin.Console
+	reg  *members.Registry // the console's registry
 	srv  *httptest.Server
 	box  *outbox
 	ev   *events.Service // with the test site of newEventStore
@@ -54,14 +57,22 @@ func newRig(t testing.TB, d *db.DB) *rig {
 	box := &outbox{}
 	a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: box, BaseURL: "http://console.test", Logger: dbtest.Logger(), PerAddress: 1 << 20, PerEmail: 1 << 20})
 	ev := newEventStore(t, d, kr, box)
-	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Events: ev, Logger: dbtest.Logger(),
+	reg := newRegistry(d, kr, a)
+	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Events: ev, Logger: dbtest.Logger(), Members: reg,
 		FeeInfo: func(lang string) string { return "Fee (" + lang + "): 1 % of income." }})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	c.Register(mux)
 	srv := httptest.NewServer(web.Stack(mux, dbtest.Logger()))
 	t.Cleanup(srv.Close)
-	return &rig{d: d, keys: kr, auth: a, c: c, srv: srv, box: box, ev: ev}
+	return &rig{d: d, keys: kr, auth: a, c: c, reg: reg, srv: srv, box: box, ev: ev}
+}
+
+// newRegistry is the member registry as internal/app wires it: with the
+// applications' eraser.
+func newRegistry(d *db.DB, kr *seal.Keyring, a *auth.Service) *members.Registry {
+	return members.New(members.Deps{DB: d, Keys: kr, Auth: a, Logger: dbtest.Logger(),
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(d, kr)}})
 }
 
 var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`)

@@ -170,8 +170,8 @@ func statusTitle(lang string, status int) string {
 	return http.StatusText(status)
 }
 
-// AuditActions are the audit codes Unionhall writes (here and in
-// internal/auth). Each has a label in both languages (a test checks); the
+// AuditActions are the audit codes Unionhall writes (here, in
+// internal/members and in internal/auth). Each has a label in both languages (a test checks); the
 // stored codes never change, they are translated when shown.
 var AuditActions = []string{
 	"application.view", "application.verify", "application.resend", "application.reject", "application.invalidate",
@@ -179,6 +179,7 @@ var AuditActions = []string{
 	"application.pdf", "application.signature",
 	"member.view", "member.create", "member.edit", "member.onboarded", "member.leave", "member.workplaces",
 	"member.occupation", "member.note", "member.email", "member.pdf", "member.signature", "member.link", "member.rejoin",
+	"member.leave-request", "member.leave-withdrawn",
 	"email-template.edit", "email-template.reset",
 	"event.view", "event.checkin", "event.checkin.undo", "event.close", "event.reopen", "event.message", "event.message.failed",
 	"export.event", "export.members", "export.newsletter",

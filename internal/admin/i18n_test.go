@@ -11,6 +11,7 @@ import (
 
 	"unionhall/internal/auth"
 	"unionhall/internal/events"
+	"unionhall/internal/members"
 	"unionhall/internal/web/catalogtest"
 )
 
@@ -108,8 +109,8 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 
 	families := map[string][]string{
 		"state.": States, "states.": States,
-		"cat.":        {CatNew, CatCurrent, CatPast, CatAll},
-		"cats.":       {CatNew, CatCurrent, CatPast, CatAll},
+		"cat.":        {members.CatNew, members.CatCurrent, members.CatPast, members.CatAll},
+		"cats.":       {members.CatNew, members.CatCurrent, members.CatPast, members.CatAll},
 		"reg.":        {events.StatusConfirmed, events.StatusWaiting, events.StatusCancelled},
 		"audience.":   messageAudiences,
 		"role.":       auth.Roles,
@@ -152,9 +153,9 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 // found as the string literals passed to audit(…) and as Action: "…" in
 // Entry literals.
 func TestAuditActionsListed(t *testing.T) {
-	codeRE := regexp.MustCompile(`(?:Action: |c\.audit\([^,]+, [^,]+, [^,]+, |action (?::)?= |memberUpdate\([^,]+, [^,]+, [^,]+, )"([a-z.-]+)"`)
+	codeRE := regexp.MustCompile(`(?:Action: |(?:c|reg)\.audit\([^,]+, [^,]+, [^,]+, |action (?::)?= |memberUpdate\([^,]+, [^,]+, [^,]+, )"([a-z.-]+)"`)
 	var files []string
-	for _, dir := range []string{".", "../auth"} {
+	for _, dir := range []string{".", "../auth", "../members"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, matches...)
 	}

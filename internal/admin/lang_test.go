@@ -12,6 +12,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 // send makes a request with an Accept-Language header ("" sends none) and
@@ -75,7 +76,7 @@ func TestConsoleSpeaksCzechAndEnglish(t *testing.T) {
 		r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
 		r.addApplication(t, admin.StateProcessing, applicant("Petr", "Novák", "petr@example.org"))
 		r.addApplication(t, admin.StateProcessing, applicant("Eva", "Malá", "eva@example.org"))
-		member, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Olga", LastName: "Veselá", Email: "olga@example.org"}, "", 0)
+		member, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Olga", LastName: "Veselá", Email: "olga@example.org"}, "", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,12 +2,15 @@ package admin
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/members"
+	"unionhall/internal/membership"
 )
 
 // This file holds what protects a person's record beyond the plain pages:
@@ -27,9 +30,9 @@ type dupView struct {
 
 // dupViews splits matches into those viewer may open and whether there
 // are others: those are only mentioned, with nothing that identifies them.
-func (c *Console) dupViews(ctx context.Context, viewer *auth.Account, matches []MemberMatch) (visible []dupView, hidden bool, err error) {
+func (c *Console) dupViews(ctx context.Context, viewer *auth.Account, matches []members.MemberMatch) (visible []dupView, hidden bool, err error) {
 	for _, m := range matches {
-		ok, err := c.CanSeeMember(ctx, viewer, m.ID)
+		ok, err := c.reg.CanSeeMember(ctx, viewer, m.ID)
 		if err != nil {
 			return nil, false, err
 		}
@@ -67,6 +70,61 @@ func (c *Console) memberFile(w http.ResponseWriter, r *http.Request, a *auth.Acc
 	serveFile(w, col, b)
 }
 
+// memberFiles lists the files of a member's record: the PDF and the
+// signature image ("pdf", "signature") that application appID ("": none),
+// the one the member is linked to, has.
+func (c *Console) memberFiles(ctx context.Context, appID string) ([]string, error) {
+	if appID == "" {
+		return nil, nil
+	}
+	var sig, pdf bool
+	err := c.d.DB.QueryRow(ctx, `SELECT signature IS NOT NULL, pdf IS NOT NULL FROM applications WHERE id = ?`, appID).Scan(&sig, &pdf)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("files of application %s: %w", appID, err)
+	}
+	var out []string
+	if pdf {
+		out = append(out, "pdf")
+	}
+	if sig {
+		out = append(out, "signature")
+	}
+	return out, nil
+}
+
+// OpenMemberFile returns the PDF or signature ("pdf", "signature") of the
+// application member id is linked to, to a viewer who may view that member
+// (the registry scopes it as LoadMember: a representative gets only their
+// workplaces' members; anyone else gets "not found"), and records the
+// opening on the member's trail. The file is served only once the entry is
+// written: no record, no file.
+func (c *Console) OpenMemberFile(ctx context.Context, viewer *auth.Account, id, col string) ([]byte, error) {
+	if col != "signature" && col != "pdf" {
+		return nil, ErrNotFound
+	}
+	app, err := c.reg.LinkedApplication(ctx, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.ApplicationFile(ctx, app, col)
+	if err != nil {
+		return nil, err
+	}
+	action := "member.pdf"
+	if col == "signature" {
+		action = "member.signature"
+	}
+	if err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return c.audit(ctx, tx, viewer, action, "member", id, "application "+app)
+	}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // memberEraseForm shows what erasing a member's personal data removes and
 // what stays, with the member number to type (the erase button on the
 // member's page leads here; only memberErase acts).
@@ -75,7 +133,7 @@ func (c *Console) memberEraseForm(w http.ResponseWriter, r *http.Request, a *aut
 }
 
 type eraseData struct {
-	M *MemberDetail
+	M *members.MemberDetail
 	// Number is the member number as text, what must be typed.
 	Number string
 	// Apps is the number of applications the member signed (the one the
@@ -85,24 +143,11 @@ type eraseData struct {
 	AppFiles bool
 }
 
-// applicationsToErase counts the applications erasing member id clears
-// (memberApplicationsOf, as RecordLeaving) and whether any has a signature
-// or PDF, for the confirmation page.
-func (c *Console) applicationsToErase(ctx context.Context, id string) (n int, files bool, err error) {
-	var withFiles int
-	err = c.d.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN signature IS NOT NULL OR pdf IS NOT NULL THEN 1 ELSE 0 END), 0)
-		FROM applications WHERE `+memberApplicationsOf, id, id).Scan(&n, &withFiles)
-	if err != nil {
-		return 0, false, fmt.Errorf("applications of member %s: %w", id, err)
-	}
-	return n, withFiles > 0, nil
-}
-
 // showMemberErase shows the erase confirmation (f: a confirmation come back
 // with problems). The page names the member, so it is an opening of the
 // record and is recorded as one.
 func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
-	m, err := c.LoadMember(r.Context(), a, id, auth.ManageMembers)
+	m, err := c.reg.LoadMember(r.Context(), a, id, auth.ManageMembers)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -111,7 +156,7 @@ func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *aut
 		c.failErr(w, r, a, ErrWrongState)
 		return
 	}
-	if err := c.Viewed(r.Context(), a, "member", m.ID); err != nil {
+	if err := c.reg.Viewed(r.Context(), a, "member", m.ID); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
@@ -119,7 +164,7 @@ func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *aut
 	if f != nil {
 		status = f.status()
 	}
-	apps, files, err := c.applicationsToErase(r.Context(), m.ID)
+	apps, files, err := membership.CountMemberApplications(r.Context(), c.d.DB, m.ID)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -136,7 +181,7 @@ func (c *Console) memberErase(w http.ResponseWriter, r *http.Request, a *auth.Ac
 	id := r.PathValue("id")
 	f := newForm(r, "erase")
 	typed := f.text("confirm_number", "erase.confirm_field", 20, false, true)
-	m, err := c.LoadMember(r.Context(), a, id, auth.ManageMembers)
+	m, err := c.reg.LoadMember(r.Context(), a, id, auth.ManageMembers)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
@@ -153,7 +198,7 @@ func (c *Console) memberErase(w http.ResponseWriter, r *http.Request, a *auth.Ac
 		c.showMemberErase(w, r, a, id, f)
 		return
 	}
-	err = c.RecordLeaving(r.Context(), a, id, true)
+	err = c.reg.RecordLeaving(r.Context(), a, id, true)
 	if errors.Is(err, ErrWrongState) {
 		f.clash("", "", "err.wrong_state_now")
 		c.showMember(w, r, a, id, f)
@@ -191,7 +236,7 @@ func (c *Console) showApplicationDelete(w http.ResponseWriter, r *http.Request, 
 		c.failErr(w, r, a, err)
 		return
 	}
-	if err := c.Viewed(r.Context(), a, "application", app.ID); err != nil {
+	if err := c.reg.Viewed(r.Context(), a, "application", app.ID); err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 	"unionhall/internal/jobs"
+	"unionhall/internal/members"
 	"unionhall/internal/web"
 )
 
@@ -34,7 +35,7 @@ func actions(es []auth.Entry) string {
 // membersWithEmail counts the members whose email is email.
 func (r *rig) membersWithEmail(t *testing.T, email string) int {
 	t.Helper()
-	l, err := r.c.ListMembers(context.Background(), super, admin.MemberFilter{Query: email})
+	l, err := r.reg.ListMembers(context.Background(), super, members.MemberFilter{Query: email})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +57,10 @@ func TestAcceptRefusesDuplicateMembers(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("first accept: %d, %v", n, err)
 		}
-		if err := c.SetOnboarded(ctx, super, janaID); err != nil {
+		if err := r.reg.SetOnboarded(ctx, super, janaID); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.RecordLeaving(ctx, super, janaID, false); err != nil {
+		if err := r.reg.RecordLeaving(ctx, super, janaID, false); err != nil {
 			t.Fatal(err)
 		}
 		// She applies again a year later, the address in capitals,
@@ -69,30 +70,30 @@ func TestAcceptRefusesDuplicateMembers(t *testing.T) {
 		second := r.addApplication(t, admin.StateProcessing, again)
 
 		_, _, err = c.Accept(ctx, super, second, 0)
-		var dup *admin.DuplicateError
+		var dup *members.DuplicateError
 		if !errors.Is(err, admin.ErrDuplicate) || !errors.As(err, &dup) || dup.Members[0].ID != janaID || dup.Members[0].Number != 1 || !dup.Members[0].Left {
 			t.Fatalf("accepting a past member's email: %v", err)
 		}
 		if a, _ := c.LoadApplication(ctx, second); a.State != admin.StateProcessing || r.membersWithEmail(t, "jana@example.org") != 1 {
 			t.Fatalf("a refused accept changed something: state %s", a.State)
 		}
-		if _, _, err := c.AcceptWith(ctx, super, second, admin.AcceptOptions{Number: 77, Duplicate: admin.DuplicateLink}); !errors.Is(err, admin.ErrLinkNumber) {
+		if _, _, err := c.AcceptWith(ctx, super, second, admin.AcceptOptions{Number: 77, Duplicate: members.DuplicateLink}); !errors.Is(err, admin.ErrLinkNumber) {
 			t.Fatalf("link with a chosen number: %v", err)
 		}
 		// The page notice names her (with MembersWithEmail), but not on her
 		// own, first application.
-		if ms, err := c.MembersWithEmail(ctx, "jana@example.org", second); err != nil || len(ms) != 1 || ms[0].Category != admin.CatPast {
+		if ms, err := r.reg.MembersWithEmail(ctx, "jana@example.org", second); err != nil || len(ms) != 1 || ms[0].Category != members.CatPast {
 			t.Fatalf("matches for the second application: %+v %v", ms, err)
 		}
-		if ms, err := c.MembersWithEmail(ctx, "jana@example.org", first); err != nil || len(ms) != 0 {
+		if ms, err := r.reg.MembersWithEmail(ctx, "jana@example.org", first); err != nil || len(ms) != 0 {
 			t.Fatalf("matches for her own application: %+v %v", ms, err)
 		}
 
-		id, n, err := c.AcceptWith(ctx, super, second, admin.AcceptOptions{Duplicate: admin.DuplicateLink})
+		id, n, err := c.AcceptWith(ctx, super, second, admin.AcceptOptions{Duplicate: members.DuplicateLink})
 		if err != nil || id != janaID || n != 1 {
 			t.Fatalf("link: %s %d %v", id, n, err)
 		}
-		m, err := c.LoadMember(ctx, super, janaID, auth.ViewMember)
+		m, err := r.reg.LoadMember(ctx, super, janaID, auth.ViewMember)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,14 +101,14 @@ func TestAcceptRefusesDuplicateMembers(t *testing.T) {
 		for _, o := range m.Occupations {
 			occs = append(occs, o.Text)
 		}
-		if m.LeftAt != nil || m.OnboardedAt != nil || m.Category() != admin.CatNew || m.Number != 1 || m.ApplicationID != second ||
+		if m.LeftAt != nil || m.OnboardedAt != nil || m.Category() != members.CatNew || m.Number != 1 || m.ApplicationID != second ||
 			m.Data.City != "Ostrava" || strings.Join(occs, ",") != "Welder,Driver" {
 			t.Fatalf("re-joined member = %+v, occupations %v", m.Member, occs)
 		}
 		if tl := actions(m.Timeline); !strings.Contains(tl, "member.rejoin/rejoined with application "+second+" (previous application "+first+"); changed: email, city") {
 			t.Fatalf("member timeline: %s", tl)
 		}
-		at, _ := c.AuditFor(ctx, "application", second)
+		at, _ := auth.AuditFor(ctx, r.d, "application", second)
 		if tl := actions(at); !strings.Contains(tl, "application.accept/linked to the existing member number 1") {
 			t.Fatalf("application timeline: %s", tl)
 		}
@@ -117,31 +118,31 @@ func TestAcceptRefusesDuplicateMembers(t *testing.T) {
 		// Linking a current member again with the same occupation adds no
 		// second history entry, and says "linked", not "rejoined".
 		third := r.addApplication(t, admin.StateProcessing, again)
-		if id, _, err := c.AcceptWith(ctx, super, third, admin.AcceptOptions{Duplicate: admin.DuplicateLink}); err != nil || id != janaID {
+		if id, _, err := c.AcceptWith(ctx, super, third, admin.AcceptOptions{Duplicate: members.DuplicateLink}); err != nil || id != janaID {
 			t.Fatalf("link a current member: %v", err)
 		}
-		m, _ = c.LoadMember(ctx, super, janaID, auth.ViewMember)
+		m, _ = r.reg.LoadMember(ctx, super, janaID, auth.ViewMember)
 		if len(m.Occupations) != 2 || !strings.Contains(actions(m.Timeline), "member.link/application "+third+" linked (previous application "+second+")") {
 			t.Fatalf("second link: %d occupations, %s", len(m.Occupations), actions(m.Timeline))
 		}
 		// Two people sharing an address: "new" makes a second member, and
 		// the trail says the committee knew.
 		fourth := r.addApplication(t, admin.StateProcessing, applicant("Petr", "Dvořák", "jana@example.org"))
-		petr, n, err := c.AcceptWith(ctx, super, fourth, admin.AcceptOptions{Duplicate: admin.DuplicateNew})
+		petr, n, err := c.AcceptWith(ctx, super, fourth, admin.AcceptOptions{Duplicate: members.DuplicateNew})
 		if err != nil || petr == janaID || n != 2 {
 			t.Fatalf("accept anyway: %s %d %v", petr, n, err)
 		}
-		at, _ = c.AuditFor(ctx, "application", fourth)
+		at, _ = auth.AuditFor(ctx, r.d, "application", fourth)
 		if !strings.Contains(actions(at), "although the email is member number 1's") {
 			t.Fatalf("accept anyway not explained: %s", actions(at))
 		}
 		// Nothing to link to: the choice is refused, nothing changes.
 		fifth := r.addApplication(t, admin.StateProcessing, applicant("Nový", "Člověk", "nobody@example.org"))
-		if _, _, err := c.AcceptWith(ctx, super, fifth, admin.AcceptOptions{Duplicate: admin.DuplicateLink}); !errors.Is(err, admin.ErrNothingToLink) {
+		if _, _, err := c.AcceptWith(ctx, super, fifth, admin.AcceptOptions{Duplicate: members.DuplicateLink}); !errors.Is(err, admin.ErrNothingToLink) {
 			t.Fatalf("link without a member: %v", err)
 		}
 		// Adding by hand is refused the same way, and allowed knowingly.
-		if _, _, err := c.AddMember(ctx, super, admin.MemberData{FirstName: "J", Email: "JANA@example.org"}, "", 0); !errors.Is(err, admin.ErrDuplicate) {
+		if _, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "J", Email: "JANA@example.org"}, "", 0, false); !errors.Is(err, admin.ErrDuplicate) {
 			t.Fatalf("add by hand with a member's email: %v", err)
 		}
 		if got := r.membersWithEmail(t, "jana@example.org"); got != 2 {
@@ -190,7 +191,7 @@ func TestConcurrentAcceptsOfOneEmail(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _, errs[i] = r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Hand", Email: "hand@example.org"}, "", 0)
+				_, _, errs[i] = r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Hand", Email: "hand@example.org"}, "", 0, false)
 			}()
 		}
 		wg.Wait()
@@ -221,7 +222,7 @@ func TestDuplicatePagesOverHTTP(t *testing.T) {
 		boss, _ := r.login(t, "boss@example.org", auth.Roles, nil)
 		resolver, _ := r.login(t, "resolver@example.org", []string{auth.ViewApplication, auth.ResolveApplications}, nil)
 		manager, _ := r.login(t, "manager@example.org", []string{auth.ManageMembers}, nil)
-		jana, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Jana", LastName: "Dvořáková", Email: "jana@example.org", Lang: "cs"}, "", 0)
+		jana, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Jana", LastName: "Dvořáková", Email: "jana@example.org", Lang: "cs"}, "", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,18 +310,18 @@ func TestFileRoutesByRole(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		r := newRig(t, d)
-		mine, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Mine"})
-		theirs, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Theirs"})
+		mine, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Mine"})
+		theirs, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Theirs"})
 		app := r.addApplication(t, admin.StateProcessing, applicant("Jana", "Dvořáková", "jana@example.org"))
 		member, _, err := r.c.Accept(ctx, super, app, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.c.SetMemberWorkplaces(ctx, super, member, []string{mine}); err != nil {
+		if err := r.reg.SetMemberWorkplaces(ctx, super, member, []string{mine}); err != nil {
 			t.Fatal(err)
 		}
-		byHand, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Paper"}, "", 0)
-		r.c.SetMemberWorkplaces(ctx, super, byHand, []string{mine})
+		byHand, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Paper"}, "", 0, false)
+		r.reg.SetMemberWorkplaces(ctx, super, byHand, []string{mine})
 
 		type who struct {
 			name   string
@@ -367,7 +368,7 @@ func TestFileRoutesByRole(t *testing.T) {
 		}
 		for _, rt := range routes {
 			for _, p := range people {
-				before, _ := r.c.SearchAudit(ctx, p.acct.ID)
+				before, _ := auth.SearchAudit(ctx, r.d, p.acct.ID)
 				resp, err := p.client.Get(r.srv.URL + rt.path)
 				if err != nil {
 					t.Fatal(err)
@@ -380,7 +381,7 @@ func TestFileRoutesByRole(t *testing.T) {
 					t.Errorf("GET %s as %s: %d, want %d", rt.path, p.name, resp.StatusCode, want)
 					continue
 				}
-				after, _ := r.c.SearchAudit(ctx, p.acct.ID)
+				after, _ := auth.SearchAudit(ctx, r.d, p.acct.ID)
 				if resp.StatusCode != 200 {
 					if len(after) != len(before) {
 						t.Errorf("GET %s as %s: refused, but audited", rt.path, p.name)
@@ -436,10 +437,10 @@ func TestEraseNeedsConfirmation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.c.AddNote(ctx, super, "member", member, "Prefers phone calls"); err != nil {
+		if err := r.reg.AddNote(ctx, super, "member", member, "Prefers phone calls"); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.c.AddNote(ctx, super, "application", app, "Checked the signature"); err != nil {
+		if err := r.reg.AddNote(ctx, super, "application", app, "Checked the signature"); err != nil {
 			t.Fatal(err)
 		}
 		num := strconv.FormatInt(number, 10)
@@ -487,8 +488,8 @@ func TestEraseNeedsConfirmation(t *testing.T) {
 		if code, loc := do(t, boss, "POST", base+"/erase", url.Values{"confirm_number": {" " + num + " "}}); code != 303 || loc != "/admin/members/"+member+"?done=erased" {
 			t.Fatalf("confirmed erasure: %d %s", code, loc)
 		}
-		m, err := r.c.LoadMember(ctx, super, member, auth.ViewMember)
-		if err != nil || !m.Erased || m.LeftAt == nil || m.Number != number || len(m.Notes) != 0 || len(m.Occupations) != 0 || len(m.Files) != 0 {
+		m, err := r.reg.LoadMember(ctx, super, member, auth.ViewMember)
+		if err != nil || !m.Erased || m.LeftAt == nil || m.Number != number || len(m.Notes) != 0 || len(m.Occupations) != 0 {
 			t.Fatalf("erased member: %+v %v", m, err)
 		}
 		a, err := r.c.LoadApplication(ctx, app)
@@ -531,7 +532,7 @@ func TestDeleteNeedsConfirmation(t *testing.T) {
 		r := newRig(t, d)
 		boss, _ := r.login(t, "boss@example.org", auth.Roles, nil)
 		app := r.addApplication(t, admin.StateInvalid, applicant("Spam", "Bot", "spam@example.org"))
-		if err := r.c.AddNote(ctx, super, "application", app, "obvious spam"); err != nil {
+		if err := r.reg.AddNote(ctx, super, "application", app, "obvious spam"); err != nil {
 			t.Fatal(err)
 		}
 		base := r.srv.URL + "/admin/applications/" + app
@@ -593,13 +594,13 @@ func TestDashboardShowsDeadJobs(t *testing.T) {
 		ctx := context.Background()
 		base := newRig(t, d)
 		q := jobs.New(d, jobs.Options{Logger: dbtest.Logger()})
-		c := admin.New(admin.Deps{DB: d, Keys: base.keys, Auth: base.auth, Queue: q, Logger: dbtest.Logger()})
+		c := admin.New(admin.Deps{DB: d, Keys: base.keys, Auth: base.auth, Queue: q, Logger: dbtest.Logger(), Members: base.reg})
 		mux := http.NewServeMux()
 		base.auth.Register(mux)
 		c.Register(mux)
 		srv := httptest.NewServer(web.Stack(mux, dbtest.Logger()))
 		t.Cleanup(srv.Close)
-		r := &rig{d: d, keys: base.keys, auth: base.auth, c: c, srv: srv, box: base.box}
+		r := &rig{d: d, keys: base.keys, auth: base.auth, c: c, reg: base.reg, srv: srv, box: base.box}
 		boss, _ := r.login(t, "boss@example.org", auth.Roles, nil)
 		lister, _ := r.login(t, "lister@example.org", []string{auth.ListMembers, auth.ListApplications}, nil)
 

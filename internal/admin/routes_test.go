@@ -12,6 +12,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 // wantPerm is the permission each route must declare, written out by hand:
@@ -148,7 +149,7 @@ func TestRouteByRole(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		r := newRig(t, d)
 		ctx := context.Background()
-		wp, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot"})
+		wp, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Depot"})
 		type who struct {
 			name   string
 			client *http.Client
@@ -176,11 +177,11 @@ func TestRouteByRole(t *testing.T) {
 				app := r.addApplication(t, admin.StateInvalid, applicant("A", "B", "ab@example.org"))
 				// Each its own email: a second member with the same one
 				// would be refused as a duplicate.
-				member, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "M", LastName: "N", Email: db.NewID() + "@example.org", Lang: "en"}, "", 0)
+				member, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "M", LastName: "N", Email: db.NewID() + "@example.org", Lang: "en"}, "", 0, false)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := r.c.SetMemberWorkplaces(ctx, super, member, []string{wp}); err != nil {
+				if err := r.reg.SetMemberWorkplaces(ctx, super, member, []string{wp}); err != nil {
 					t.Fatal(err)
 				}
 				// A fresh account to change or disable, and a fresh email to
@@ -238,13 +239,13 @@ func TestRepresentativeScope(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		r := newRig(t, d)
 		ctx := context.Background()
-		mine, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Mine"})
-		theirs, _ := r.c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Theirs"})
-		inMine, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Olga", LastName: "Ours", Email: "olga@example.org"}, "", 0)
-		inTheirs, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Tomáš", LastName: "Other", Email: "tomas@example.org"}, "", 0)
-		nowhere, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Nina", LastName: "None"}, "", 0)
-		r.c.SetMemberWorkplaces(ctx, super, inMine, []string{mine})
-		r.c.SetMemberWorkplaces(ctx, super, inTheirs, []string{theirs})
+		mine, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Mine"})
+		theirs, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Theirs"})
+		inMine, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Olga", LastName: "Ours", Email: "olga@example.org"}, "", 0, false)
+		inTheirs, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Tomáš", LastName: "Other", Email: "tomas@example.org"}, "", 0, false)
+		nowhere, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Nina", LastName: "None"}, "", 0, false)
+		r.reg.SetMemberWorkplaces(ctx, super, inMine, []string{mine})
+		r.reg.SetMemberWorkplaces(ctx, super, inTheirs, []string{theirs})
 		rep, _ := r.login(t, "rep@example.org", nil, []string{mine})
 		base := r.srv.URL
 
@@ -280,7 +281,7 @@ func TestRepresentativeScope(t *testing.T) {
 			}
 		}
 		// The opening of a member's page is in the audit trail.
-		es, err := r.c.AuditFor(ctx, "member", inMine)
+		es, err := auth.AuditFor(ctx, r.d, "member", inMine)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +302,7 @@ func TestConsoleBadInput(t *testing.T) {
 		c, _ := r.login(t, "boss@example.org", auth.Roles, nil)
 		base := r.srv.URL
 		app := r.addApplication(t, admin.StateProcessing, applicant("A", "B", "ab@example.org"))
-		member, _, _ := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "M"}, "", 0)
+		member, _, _ := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "M"}, "", 0, false)
 		cases := []struct {
 			path string
 			form url.Values
@@ -339,7 +340,7 @@ func TestConsoleBadInput(t *testing.T) {
 			}
 		}
 		// A hostile name stored by hand is escaped when shown.
-		id, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "<script>alert(1)</script>"}, "", 0)
+		id, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "<script>alert(1)</script>"}, "", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/members"
 )
 
 func TestApplicationLifecycle(t *testing.T) {
@@ -56,7 +57,7 @@ func TestApplicationLifecycle(t *testing.T) {
 				t.Errorf("after %s: resolved_at set = %v, want %v", step.action, resolved == 1, want)
 			}
 		}
-		if err := c.AddNote(ctx, super, "application", id, "Called her, all fine"); err != nil {
+		if err := r.reg.AddNote(ctx, super, "application", id, "Called her, all fine"); err != nil {
 			t.Fatal(err)
 		}
 		memberID, n, err := c.Accept(ctx, super, id, 0)
@@ -66,11 +67,11 @@ func TestApplicationLifecycle(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("first member number = %d", n)
 		}
-		m, err := c.LoadMember(ctx, super, memberID, auth.ViewMember)
+		m, err := r.reg.LoadMember(ctx, super, memberID, auth.ViewMember)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Data.LastName != "Dvořáková" || m.Number != 1 || m.ApplicationID != id || len(m.Occupations) != 1 || m.Occupations[0].Text != "Welder" || m.Category() != admin.CatNew {
+		if m.Data.LastName != "Dvořáková" || m.Number != 1 || m.ApplicationID != id || len(m.Occupations) != 1 || m.Occupations[0].Text != "Welder" || m.Category() != members.CatNew {
 			t.Fatalf("member = %+v", m)
 		}
 		if _, _, err := c.Accept(ctx, super, id, 0); !errors.Is(err, admin.ErrWrongState) {
@@ -108,7 +109,7 @@ func TestApplicationLifecycle(t *testing.T) {
 			t.Fatalf("counts = %v, %v", counts, err)
 		}
 		// Every step is in the audit trail, attributed.
-		tl, err := c.AuditFor(ctx, "application", id)
+		tl, err := auth.AuditFor(ctx, r.d, "application", id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,12 +126,12 @@ func TestApplicationLifecycle(t *testing.T) {
 		}
 		// Her workplace: its name is her employer, its contact often a
 		// representative's private address.
-		wp, err := c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Kvádr Software Ostrava",
+		wp, err := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Kvádr Software Ostrava",
 			ContactEmail: "jitka.horakova@soukromy.example", Description: "Sklad v Hostivaři"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.SetMemberWorkplaces(ctx, super, memberID, []string{wp}); err != nil {
+		if err := r.reg.SetMemberWorkplaces(ctx, super, memberID, []string{wp}); err != nil {
 			t.Fatal(err)
 		}
 		// No personal data in plain text anywhere in the database.
@@ -149,7 +150,7 @@ func TestConcurrentAcceptsGetDistinctNumbers(t *testing.T) {
 		ctx := context.Background()
 		r := newRig(t, d)
 		// A hand-added member holds number 5: the counter must skip it.
-		if _, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Hand", LastName: "Made"}, "", 5); err != nil {
+		if _, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "Hand", LastName: "Made"}, "", 5, false); err != nil {
 			t.Fatal(err)
 		}
 		const n = 100
@@ -187,111 +188,21 @@ func TestConcurrentAcceptsGetDistinctNumbers(t *testing.T) {
 	})
 }
 
-func TestMemberSearchEditLeave(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		r := newRig(t, d)
-		c := r.c
-		wp, err := c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Hospital"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id1, _, err := c.AddMember(ctx, super, admin.MemberData{FirstName: "Antonín", LastName: "Dvořák", Email: "ad@example.org"}, "Composer", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id2, _, err := c.AddMember(ctx, super, admin.MemberData{FirstName: "Leoš", LastName: "Janáček", Email: "lj@example.org"}, "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.SetMemberWorkplaces(ctx, super, id1, []string{wp, wp}); err != nil {
-			t.Fatal(err)
-		}
-		find := func(f admin.MemberFilter) []string {
-			t.Helper()
-			l, err := c.ListMembers(ctx, super, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []string
-			for _, m := range l.Members {
-				out = append(out, m.ID)
-			}
-			return out
-		}
-		for _, tc := range []struct {
-			f    admin.MemberFilter
-			want []string
-		}{
-			{admin.MemberFilter{Query: "dvorak"}, []string{id1}},
-			{admin.MemberFilter{Query: "JANÁČEK"}, []string{id2}},
-			{admin.MemberFilter{Query: "LJ@example.org"}, []string{id2}},
-			{admin.MemberFilter{Query: "1"}, []string{id1}},
-			{admin.MemberFilter{Workplace: wp}, []string{id1}},
-			{admin.MemberFilter{Workplace: "none"}, []string{id2}},
-			{admin.MemberFilter{}, []string{id2, id1}},
-			{admin.MemberFilter{Query: "' OR 1=1 --"}, nil},
-			{admin.MemberFilter{Query: "%"}, nil},
-			{admin.MemberFilter{Query: strings.Repeat("x", 10000)}, nil},
-		} {
-			if got := find(tc.f); strings.Join(got, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("filter %+v: got %v want %v", tc.f, got, tc.want)
-			}
-		}
-		if err := c.UpdateMember(ctx, super, id1, admin.MemberData{FirstName: "Antonín", LastName: "Dvořák", Email: "new@example.org"}); err != nil {
-			t.Fatal(err)
-		}
-		if got := find(admin.MemberFilter{Query: "new@example.org"}); len(got) != 1 {
-			t.Fatalf("search by new email: %v", got)
-		}
-		if err := c.SetOnboarded(ctx, super, id1); err != nil {
-			t.Fatal(err)
-		}
-		if got := find(admin.MemberFilter{Category: admin.CatCurrent}); strings.Join(got, ",") != id1 {
-			t.Fatalf("current = %v", got)
-		}
-		if err := c.RecordLeaving(ctx, super, id1, true); err != nil {
-			t.Fatal(err)
-		}
-		m, err := c.LoadMember(ctx, super, id1, auth.ViewMember)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !m.Erased || m.Number != 1 || m.Data.Email != "" || m.LeftAt == nil || len(m.Occupations) != 0 || m.Category() != admin.CatPast {
-			t.Fatalf("erased member = %+v", m)
-		}
-		if err := c.UpdateMember(ctx, super, id1, admin.MemberData{FirstName: "X"}); !errors.Is(err, admin.ErrWrongState) {
-			t.Fatalf("edit an erased member: %v", err)
-		}
-		var actions []string
-		for _, e := range m.Timeline {
-			actions = append(actions, e.Action+"/"+e.Detail)
-		}
-		if got := strings.Join(actions, " "); !strings.Contains(got, "member.edit/changed: email") || !strings.Contains(got, "member.leave/personal data erased") {
-			t.Fatalf("timeline = %s", got)
-		}
-		counts, err := c.CountMembers(ctx, super)
-		if err != nil || counts[admin.CatPast] != 1 || counts[admin.CatNew] != 1 || counts[admin.CatAll] != 2 {
-			t.Fatalf("counts = %v %v", counts, err)
-		}
-	})
-}
-
 func TestExports(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		r := newRig(t, d)
 		c := r.c
-		wp, _ := c.SaveWorkplace(ctx, super, admin.Workplace{Name: "Depot"})
-		id, _, err := c.AddMember(ctx, super, admin.MemberData{FirstName: "=HYPERLINK(\"http://evil\")", LastName: "Doe, Jr.", Email: "d@example.org", Lang: "en"}, "", 0)
+		wp, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Depot"})
+		id, _, err := r.reg.AddMember(ctx, super, members.MemberData{FirstName: "=HYPERLINK(\"http://evil\")", LastName: "Doe, Jr.", Email: "d@example.org", Lang: "en"}, "", 0, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.SetMemberWorkplaces(ctx, super, id, []string{wp}); err != nil {
+		if err := r.reg.SetMemberWorkplaces(ctx, super, id, []string{wp}); err != nil {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := c.ExportMembers(ctx, super, admin.CatAll, []string{"last_name", "number", "first_name", "bogus"}, &b); err != nil {
+		if err := c.ExportMembers(ctx, super, members.CatAll, []string{"last_name", "number", "first_name", "bogus"}, &b); err != nil {
 			t.Fatal(err)
 		}
 		rows, err := csv.NewReader(&b).ReadAll()
@@ -304,10 +215,10 @@ func TestExports(t *testing.T) {
 		// Exporting needs manage-members only (not list-members too).
 		b.Reset()
 		manager := &auth.Account{ID: "manager", Roles: []string{auth.ManageMembers}}
-		if err := c.ExportMembers(ctx, manager, admin.CatAll, []string{"number"}, &b); err != nil || strings.Count(b.String(), "\n") != 2 {
+		if err := c.ExportMembers(ctx, manager, members.CatAll, []string{"number"}, &b); err != nil || strings.Count(b.String(), "\n") != 2 {
 			t.Fatalf("export by a manage-members holder: %q, %v", b.String(), err)
 		}
-		if err := c.ExportMembers(ctx, super, admin.CatAll, nil, &b); err == nil {
+		if err := c.ExportMembers(ctx, super, members.CatAll, nil, &b); err == nil {
 			t.Fatal("export without columns succeeded")
 		}
 		b.Reset()
@@ -322,7 +233,7 @@ func TestExports(t *testing.T) {
 			rows[1][2] != `{"lang":"en","member_number":1,"workplace":"Depot"}` {
 			t.Fatalf("newsletter csv = %q", rows)
 		}
-		es, err := c.SearchAudit(ctx, "export.")
+		es, err := auth.SearchAudit(ctx, r.d, "export.")
 		if err != nil || len(es) != 3 {
 			t.Fatalf("exports in audit: %d, %v", len(es), err)
 		}
@@ -330,39 +241,6 @@ func TestExports(t *testing.T) {
 			if strings.Contains(e.Detail, "example.org") || strings.Contains(e.Detail, "HYPERLINK") {
 				t.Fatalf("audit detail holds personal data: %q", e.Detail)
 			}
-		}
-	})
-}
-
-// TestSearchSeesEditsFromAnotherProcess: the search cache notices a rename
-// made by another console (another server process) on the same database.
-func TestSearchSeesEditsFromAnotherProcess(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		r := newRig(t, d)
-		other := admin.New(admin.Deps{DB: dbtest.Reopen(t, d), Keys: r.keys, Auth: r.auth, Logger: dbtest.Logger()})
-		id, _, err := r.c.AddMember(ctx, super, admin.MemberData{FirstName: "Karel", LastName: "Starý"}, "", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.c.WarmSearch(ctx); err != nil {
-			t.Fatal(err)
-		}
-		count := func(q string) int {
-			l, err := r.c.ListMembers(ctx, super, admin.MemberFilter{Query: q})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return l.Total
-		}
-		if count("stary") != 1 || count("novy") != 0 {
-			t.Fatal("search before the rename")
-		}
-		if err := other.UpdateMember(ctx, super, id, admin.MemberData{FirstName: "Karel", LastName: "Nový"}); err != nil {
-			t.Fatal(err)
-		}
-		if count("stary") != 0 || count("novy") != 1 {
-			t.Fatal("search did not see the rename by another process")
 		}
 	})
 }

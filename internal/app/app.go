@@ -23,14 +23,18 @@ import (
 
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
+	"unionhall/internal/changes"
 	"unionhall/internal/config"
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/events"
 	"unionhall/internal/examplesite"
+	"unionhall/internal/health"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
+	"unionhall/internal/members"
 	"unionhall/internal/membership"
+	promstats "unionhall/internal/metrics" // runtime/metrics has the name
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/web"
@@ -50,7 +54,15 @@ type App struct {
 	Events *events.Service
 	Auth   *auth.Service
 	Admin  *admin.Console
-	mux    *http.ServeMux
+	// Members is the member registry the console and the portal share.
+	Members *members.Registry
+	// Changes tells the other processes on the database what changed, so
+	// their caches follow (cluster.go).
+	Changes *changes.Bus
+	// Metrics is nil unless metrics_addr is set (monitor.go).
+	Metrics *promstats.Metrics
+	health  *health.Checker
+	mux     *http.ServeMux
 	// handler is mux inside the middleware stack, built from the settings.
 	handler http.Handler
 	closer  []func() error
@@ -75,6 +87,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		now = time.Now
 	}
 	a := &App{cfg: cfg, log: logger, now: now, mux: http.NewServeMux()}
+	if cfg.MetricsAddr != "" {
+		a.Metrics = promstats.New()
+	}
 
 	s, err := LoadSite(cfg.SiteDir, now())
 	if err != nil {
@@ -109,8 +124,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		RateLimit: cfg.Events.RegistrationsPerHour,
 		Retention: time.Duration(cfg.Events.EraseAfterDays) * 24 * time.Hour,
 		// Closing or reopening registration early changes the cached
-		// event pages' "Register" button: drop them at once.
-		PublicChanged: a.Site.DropCache,
+		// event pages' "Register" button: drop them at once, in every
+		// process on the database (cluster.go).
+		PublicChanged: a.Changes.Publisher(changes.TopicSite),
 	})
 	a.Events.Register(a.mux)
 
@@ -118,19 +134,26 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		Now: now, Logger: logger, OIDC: oidcConfig(cfg.OIDC),
 		// The same client address as the other limits: behind a trusted
 		// proxy, the visitor rather than the proxy.
-		ClientAddr: web.ClientKey})
+		ClientAddr: web.ClientKey, AccountsChanged: a.Changes.Publisher(changes.TopicAccounts)})
 	a.Auth.Register(a.mux)
 	// Login links are made after their request is answered; let the ones
 	// under way finish before the database closes.
 	a.closer = append(a.closer, func() error { a.Auth.Wait(); return nil })
+	// The member registry (internal/members): the console, and the
+	// portal and later features, share this one. Erasing a member erases
+	// the applications they signed in the same transaction.
+	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
+		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
+		Members:  a.Members,
 		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
+	a.subscribeCaches()
 	// Workplaces stored in plain text before migration 00042 are sealed
 	// before anything is served (a no-op once done).
-	if _, err := a.Admin.SealLegacyWorkplaces(ctx); err != nil {
+	if _, err := a.Members.SealLegacyWorkplaces(ctx); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("seal workplaces: %w", err)
 	}
@@ -148,13 +171,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
 	if err == nil {
-		a.handler, err = web.NewStack(a.mux, web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
-			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}}})
+		a.handler, err = web.NewStack(a.countRequests(a.mux), web.StackOptions{Logger: logger, AccessLog: cfg.AccessLog, Proxies: proxies,
+			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
+			// Cached public pages skip the router and the middleware
+			// (issue 8; site.Server.ServeCached says why that is safe).
+			Fast: a.Site.ServeCached})
 	}
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.handler = a.withHealth(a.handler)
 	return a, nil
 }
 
@@ -175,6 +202,7 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 		a.log.Warn("created a new sealing key: back it up, without it the personal data cannot be read", "file", filepath.Join(a.cfg.DataDir, "seal.key"))
 	}
 	a.Keys = keys
+	a.Changes = changes.New(d, a.log)
 	// As many workers as cores: jobs (PDFs above all) are CPU work, and
 	// more workers than cores only take CPU from the requests being
 	// answered (measured: the join API's p99 under load halves).
@@ -186,7 +214,8 @@ func (a *App) openStorage(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	a.Outbox = mail.NewOutbox(a.Queue, keys, sender)
+	a.Outbox = mail.NewOutbox(a.Queue, keys, a.countEmails(sender))
+	a.watch()
 	return nil
 }
 
@@ -302,8 +331,9 @@ func (a *App) Start(ctx context.Context) {
 		go a.refreshExample(ctx)
 	}
 	go a.Queue.Run(ctx)
+	go a.Changes.Run(ctx)
 	go a.Join.RunRetention(ctx, time.Hour)
-	go a.Admin.WarmSearch(ctx)
+	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
 }
 
@@ -356,8 +386,16 @@ func (a *App) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.log.Info("unionhall listening", "url", "http://"+ln.Addr().String()+"/")
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.Metrics != nil {
+		stop, err := a.serveMetrics(errc)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -12,7 +12,7 @@ import (
 
 // TestStartSealsLegacyWorkplaces: a workplace stored in plain text by a
 // version before migration 00042 is sealed when the server starts, before
-// anything is served — the wiring of admin.Console.SealLegacyWorkplaces.
+// anything is served — the wiring of members.Registry.SealLegacyWorkplaces.
 func TestStartSealsLegacyWorkplaces(t *testing.T) {
 	ctx := context.Background()
 	cfg := config.Default()
@@ -37,7 +37,7 @@ func TestStartSealsLegacyWorkplaces(t *testing.T) {
 	if name != "" || email != "" || data == nil {
 		t.Fatalf("after start: name %q, contact %q, sealed %v", name, email, data != nil)
 	}
-	w, err := a.Admin.LoadWorkplace(ctx, &auth.Account{ID: "t", Roles: auth.Roles}, id)
+	w, err := a.Members.LoadWorkplace(ctx, &auth.Account{ID: "t", Roles: auth.Roles}, id)
 	if err != nil || w.Name != "Kvádr Software" || w.ContactEmail != "rep@soukromy.example" {
 		t.Fatalf("workplace = %+v, %v", w, err)
 	}

@@ -52,3 +52,53 @@ func Audit(ctx context.Context, d *db.DB, tx *sql.Tx, e Entry) error {
 	}
 	return nil
 }
+
+// The trail's readers: the console's audit page and every record's
+// timeline (member, application, event) read through these, so features
+// need not import the console to show a record's history.
+
+// auditLimit bounds an audit page.
+const auditLimit = 200
+
+func queryAudit(ctx context.Context, d *db.DB, q string, args ...any) ([]Entry, error) {
+	rows, err := d.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read audit trail: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at db.Time
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.SubjectType, &e.SubjectID, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read audit trail: %w", err)
+		}
+		e.At = at.Time
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+const auditCols = `id, at, actor_id, action, subject_type, subject_id, detail`
+
+// AuditFor is the timeline of one record, oldest first (its first
+// auditLimit entries).
+func AuditFor(ctx context.Context, d *db.DB, typ, id string) ([]Entry, error) {
+	return queryAudit(ctx, d, `SELECT `+auditCols+` FROM audit WHERE subject_type = ? AND subject_id = ? ORDER BY at, id LIMIT ?`, typ, id, auditLimit)
+}
+
+// SearchAudit returns the newest entries matching q: an action prefix
+// ("member." or "login"), or the id of an actor or a record.
+func SearchAudit(ctx context.Context, d *db.DB, q string) ([]Entry, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return queryAudit(ctx, d, `SELECT `+auditCols+` FROM audit ORDER BY at DESC, id DESC LIMIT ?`, auditLimit)
+	}
+	if len(q) > 100 {
+		q = q[:100]
+	}
+	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	return queryAudit(ctx, d, `SELECT `+auditCols+` FROM audit
+		WHERE actor_id = ? OR subject_id = ? OR action LIKE ? ESCAPE '\'
+		ORDER BY at DESC, id DESC LIMIT ?`, q, q, like, auditLimit)
+}

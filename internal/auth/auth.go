@@ -56,6 +56,9 @@ type Deps struct {
 	ClientAddr func(*http.Request) string
 	// OIDC, when set, adds "Sign in with …" single sign-on.
 	OIDC *OIDCConfig
+	// AccountsChanged, when set, runs after an account was created, so
+	// caches of account names (the console's, in every process) drop.
+	AccountsChanged func()
 }
 
 // Service holds accounts, login links and sessions.
@@ -258,6 +261,9 @@ func (s *Service) createAccount(ctx context.Context, actorID, email string, role
 	})
 	if err != nil {
 		return "", "", err
+	}
+	if s.d.AccountsChanged != nil {
+		s.d.AccountsChanged()
 	}
 	return token, id, nil
 }

@@ -52,6 +52,11 @@ type Config struct {
 	// limits share one bucket. Empty (the default) trusts nobody, not even
 	// loopback: a header is only as true as whoever wrote it.
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// MetricsAddr, when set (host:port), serves Prometheus metrics at
+	// /metrics on a listener of its own; empty (the default) serves none.
+	// Bind it to loopback or a private interface: the figures describe the
+	// union's activity.
+	MetricsAddr string `toml:"metrics_addr"`
 
 	SMTP    SMTP    `toml:"smtp"`
 	Join    Join    `toml:"join"`
@@ -208,6 +213,7 @@ var Env = []string{
 	"UNIONHALL_SMTP_USERNAME", "UNIONHALL_SMTP_PASSWORD", "UNIONHALL_SMTP_FROM",
 	"UNIONHALL_COMMITTEE_EMAIL", "UNIONHALL_SEAL_KEY", "UNIONHALL_OIDC_CLIENT_SECRET",
 	"UNIONHALL_TRUSTED_PROXIES",
+	"UNIONHALL_METRICS_ADDR",
 }
 
 // LoadEnv merges environment variables over c (lookup is os.LookupEnv in
@@ -229,6 +235,7 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	str("UNIONHALL_SMTP_USERNAME", &c.SMTP.Username)
 	str("UNIONHALL_SMTP_PASSWORD", &c.SMTP.Password)
 	str("UNIONHALL_SMTP_FROM", &c.SMTP.From)
+	str("UNIONHALL_METRICS_ADDR", &c.MetricsAddr)
 	str("UNIONHALL_COMMITTEE_EMAIL", &c.Join.CommitteeEmail)
 	// The one secret of the OIDC settings may stay out of the settings file.
 	str("UNIONHALL_OIDC_CLIENT_SECRET", &c.OIDC.ClientSecret)
@@ -269,6 +276,15 @@ func (c *Config) Validate() error {
 	_, port, err := net.SplitHostPort(c.Addr)
 	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("addr %q: want host:port", c.Addr)
+	}
+	if c.MetricsAddr != "" {
+		host, port, err := net.SplitHostPort(c.MetricsAddr)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 || !hostName(host) {
+			return fmt.Errorf("metrics_addr %q: want host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr && port != "0" { // port 0: any free port, twice
+			return fmt.Errorf("metrics_addr %q: must differ from addr, metrics are not for the public", c.MetricsAddr)
+		}
 	}
 	if c.DataDir == "" {
 		return errors.New("data: a data folder is required")
@@ -335,6 +351,19 @@ func (c *Config) Validate() error {
 		return errors.New("reload_interval: at least 100ms")
 	}
 	return nil
+}
+
+// hostName reports whether h is empty, an IP address or a plain DNS name.
+func hostName(h string) bool {
+	if h == "" || net.ParseIP(h) != nil {
+		return true
+	}
+	for _, r := range h {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '.' && r != '-' {
+			return false
+		}
+	}
+	return len(h) <= 253
 }
 
 // BaseURL is where people reach the server, without a trailing slash.

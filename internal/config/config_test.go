@@ -241,3 +241,31 @@ func TestEventsSettings(t *testing.T) {
 		}
 	}
 }
+
+// metrics_addr is off by default, read from the file and the environment,
+// and refused when it is no address or the public one.
+func TestMetricsAddr(t *testing.T) {
+	if c := Default(); c.MetricsAddr != "" {
+		t.Fatalf("metrics on by default: %q", c.MetricsAddr)
+	}
+	path := filepath.Join(t.TempDir(), "u.toml")
+	os.WriteFile(path, []byte("metrics_addr = \"127.0.0.1:9090\"\n"), 0o600)
+	c, err := Load(path, envMap(nil))
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" || c.Validate() != nil {
+		t.Fatalf("from file: %q %v %v", c.MetricsAddr, err, c.Validate())
+	}
+	c, _ = Load(path, envMap(map[string]string{"UNIONHALL_METRICS_ADDR": "[::1]:9100"}))
+	if c.MetricsAddr != "[::1]:9100" || c.Validate() != nil {
+		t.Fatalf("from env: %q %v", c.MetricsAddr, c.Validate())
+	}
+	for _, bad := range []string{"9090", "localhost", "127.0.0.1:99999", "<script>:1", "127.0.0.1:8080"} {
+		c := Default()
+		c.MetricsAddr = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "metrics_addr") {
+			t.Errorf("metrics_addr %q: %v", bad, err)
+		}
+	}
+	if !strings.Contains(strings.Join(Env, " "), "UNIONHALL_METRICS_ADDR") {
+		t.Error("UNIONHALL_METRICS_ADDR not listed")
+	}
+}

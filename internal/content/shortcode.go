@@ -299,7 +299,7 @@ func (l *loader) expandShortcodes(src []byte, p *Page, line int) expanded {
 	b.Grow(len(src))
 	last := 0
 	reported := map[string]bool{} // unknown names already reported at their opening tag
-	at, counted := line, 0 // file line of src[counted:], kept incrementally (not quadratic)
+	at, counted := line, 0        // file line of src[counted:], kept incrementally (not quadratic)
 	for _, sc := range scs {
 		b.Write(src[last:sc.start])
 		last = sc.end

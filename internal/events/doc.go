@@ -44,9 +44,10 @@
 //     page and its POST, never cached, check the flag themselves; the POST
 //     refuses before judging the answers (409, "Nothing was saved", in the
 //     page's language), and Signup checks again under the event's lock. The
-//     cache is per process: a second server process sharing the database
-//     would show the stale button until its own cache ends, but its
-//     registration page and POST still refuse.
+//     app wires PublicChanged to internal/changes, so on PostgreSQL every
+//     other server process sharing the database drops its cached pages
+//     too (LISTEN/NOTIFY); should a notice be lost, its registration page
+//     and POST still refuse.
 //
 //   - The form marks every field it requires, as the membership form does:
 //     name, email and the organiser's `required: true` questions say

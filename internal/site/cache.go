@@ -21,7 +21,8 @@ import (
 type generation struct {
 	site    *content.Site
 	until   time.Time // zero: valid until the next SetSite
-	entries sync.Map  // cache key -> *entry
+	entries sync.Map  // path (or a special key) -> *entry
+	hosts   sync.Map  // host -> *sync.Map of path -> *entry, when links depend on the host
 	size    atomic.Int64
 }
 
@@ -48,7 +49,9 @@ type entry struct {
 	status    int
 	stream    *streamFile // big files: streamed, not held in memory
 	cacheable bool
-	size      int64
+	// fast: ServeCached may answer with it (a complete 200 with a type).
+	fast bool
+	size int64
 
 	plain, gz       []byte
 	plainHdr, gzHdr http.Header
@@ -152,6 +155,7 @@ func newEntry(status int, contentType, cacheControl string, body []byte, extra h
 		e.notModifiedGz = notModifiedHeader(e.gzHdr)
 	}
 	e.size = int64(cap(e.plain)+cap(e.gz)) + entryOverhead
+	e.fast = status == http.StatusOK && contentType != ""
 	return e
 }
 
@@ -173,12 +177,12 @@ func (e *entry) write(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, hdr, nm := e.plain, e.plainHdr, e.notModifiedPlain
-	if e.gz != nil && web.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if e.gz != nil && web.AcceptsGzip(header(r, "Accept-Encoding")) {
 		body, hdr, nm = e.gz, e.gzHdr, e.notModifiedGz
 	}
 	h := w.Header()
 	if e.status == http.StatusOK {
-		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.etag, e.gzEtag) {
+		if inm := header(r, "If-None-Match"); inm != "" && etagMatch(inm, e.etag, e.gzEtag) {
 			for k, v := range nm {
 				h[k] = v
 			}
@@ -193,6 +197,15 @@ func (e *entry) write(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// header is r.Header.Get(key) for a key already in canonical form, without
+// canonicalising it again on every request.
+func header(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // etagMatch implements If-None-Match's weak comparison against either

@@ -223,9 +223,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.notFound(g, w, r, now)
 		return
 	}
-	key := s.cacheKey(g.site, r, p)
-	if v, ok := g.entries.Load(key); ok {
-		v.(*entry).write(w, r)
+	host := s.cacheHost(g.site, r)
+	if e := g.load(host, p); e != nil {
+		e.write(w, r)
 		return
 	}
 	e := s.build(g, r, p, now)
@@ -234,7 +234,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.cacheable {
-		s.store(g, key, e)
+		s.storePage(g, host, p, e)
 	}
 	e.write(w, r)
 }
@@ -243,19 +243,101 @@ func (s *Server) store(g *generation, key string, e *entry) {
 	if _, loaded := g.entries.LoadOrStore(key, e); loaded {
 		return
 	}
-	if g.size.Add(e.size) > s.cacheBytes {
+	s.grew(g, e.size)
+}
+
+// storePage caches a page's response under its path and, when links
+// depend on it, its host.
+func (s *Server) storePage(g *generation, host, p string, e *entry) {
+	if host == "" {
+		s.store(g, p, e)
+		return
+	}
+	m, ok := g.hosts.Load(host)
+	if !ok {
+		var loaded bool
+		m, loaded = g.hosts.LoadOrStore(host, new(sync.Map))
+		if !loaded {
+			s.grew(g, hostOverhead)
+		}
+	}
+	if _, loaded := m.(*sync.Map).LoadOrStore(p, e); !loaded {
+		s.grew(g, e.size)
+	}
+}
+
+// hostOverhead is what a host's own map costs the cache budget, so that
+// requests naming many hosts cannot grow it unseen.
+const hostOverhead = 512
+
+func (s *Server) grew(g *generation, n int64) {
+	if g.size.Add(n) > s.cacheBytes {
 		s.flush(g)
 	}
 }
 
-// cacheKey is the path, plus the host when absolute links depend on it
-// (no base URL configured), so one visitor's Host header cannot end up in
-// another visitor's page.
-func (s *Server) cacheKey(site *content.Site, r *http.Request, p string) string {
-	if s.base(site, nil) != "" {
-		return p
+// load returns the cached response for path p (and host, when links
+// depend on it), or nil. It allocates nothing: the public site's hot path.
+func (g *generation) load(host, p string) *entry {
+	m := &g.entries
+	if host != "" {
+		hm, ok := g.hosts.Load(host)
+		if !ok {
+			return nil
+		}
+		m = hm.(*sync.Map)
 	}
-	return requestHost(r) + p
+	if v, ok := m.Load(p); ok {
+		return v.(*entry)
+	}
+	return nil
+}
+
+// cacheHost is "" when absolute links do not depend on the request (a base
+// URL is configured), else the request's host, so one visitor's Host header
+// cannot end up in another visitor's page.
+func (s *Server) cacheHost(site *content.Site, r *http.Request) string {
+	if s.base(site, nil) != "" {
+		return ""
+	}
+	return requestHost(r)
+}
+
+// ServeCached answers a GET or HEAD of a page the response cache holds, and
+// reports whether it did; otherwise it has written nothing. It is the
+// public site's hot path (issue 8): the app puts it in front of its
+// middleware and router (web.StackOptions.Fast), so a cached page costs
+// little more than writing its bytes.
+//
+// It is exactly what the full path would answer. Only pages served by the
+// catch-all route are ever cached, and the router's patterns are fixed
+// before the first request, so a cached path is one no other route claims
+// (the app's content-type and event routing in front of the site decide by
+// content and time, and a change of either starts a new cache generation).
+// Only complete 200 responses with a Content-Type take this path: for them
+// the gzip middleware would change nothing (each carries its own gzip
+// variant and Vary), while the security headers are set here as the
+// middleware sets them. Paths with escapes that net/http keeps (RawPath)
+// are left to the router, which matches on the escaped form.
+func (s *Server) ServeCached(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	if r.URL.RawPath != "" || len(p) > maxPathLen || p == "/" {
+		return false
+	}
+	g := s.current(s.now())
+	if g == nil {
+		return false
+	}
+	e := g.load(s.cacheHost(g.site, r), p)
+	if e == nil || !e.fast {
+		return false
+	}
+	web.SetSecurityHeaders(w.Header())
+	e.write(w, r)
+	return true
 }
 
 // visitorLang is the language of the URL prefix, else Accept-Language, else

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,9 +41,19 @@ type StackOptions struct {
 	// CORS lists the API routes pages on other origins may call
 	// (CrossOriginRoutes); routes without origins open nothing.
 	CORS []CORSRoute
+	// Fast, when set, may answer a request before the rest of the stack and
+	// the router, and reports whether it did (the site's cached pages:
+	// site.Server.ServeCached). It runs inside the access log, never on a
+	// path opened to other origins, and must answer exactly as the full
+	// stack would, security headers included (SetSecurityHeaders). r.Pattern
+	// is set to "/", the catch-all route such answers come from, for the
+	// layers around it. Middleware that must see every request (metrics)
+	// goes outside it.
+	Fast func(w http.ResponseWriter, r *http.Request) bool
 }
 
-// NewStack is Stack with settings: access log (when on), panic recovery,
+// NewStack is Stack with settings: access log (when on), the fast path
+// (when given), panic recovery,
 // security headers, the client address (behind trusted proxies), cross-
 // origin protection with the opened API routes, and gzip. It fails only on
 // a CORS route it cannot use (a bad origin), which the settings check
@@ -53,10 +64,37 @@ func NewStack(h http.Handler, o StackOptions) (http.Handler, error) {
 		return nil, err
 	}
 	mws := []Middleware{Recover(o.Logger), SecurityHeaders, o.Proxies.Middleware, cross, Gzip}
+	if o.Fast != nil {
+		mws = append([]Middleware{fastFirst(o.Fast, o.CORS)}, mws...)
+	}
 	if o.AccessLog {
 		mws = append([]Middleware{AccessLog(o.Logger)}, mws...)
 	}
 	return Chain(h, mws...), nil
+}
+
+// fastFirst tries fast before the rest of the stack, except on the paths
+// opened to other origins (their answers vary by Origin).
+func fastFirst(fast func(http.ResponseWriter, *http.Request) bool, cors []CORSRoute) Middleware {
+	opened := map[string]bool{}
+	for _, c := range cors {
+		if len(c.Origins) > 0 {
+			opened[c.Path] = true
+		}
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !opened[r.URL.Path] {
+				pattern := r.Pattern
+				r.Pattern = "/"
+				if fast(w, r) {
+					return
+				}
+				r.Pattern = pattern
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // CSP is the Content-Security-Policy every response gets: everything from our
@@ -90,12 +128,17 @@ var securityHeaders = []struct {
 // that needs a different policy can overwrite a header with Header().Set.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		for _, sh := range securityHeaders {
-			h[sh.key] = sh.val
-		}
+		SetSecurityHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
+}
+
+// SetSecurityHeaders sets the headers SecurityHeaders sets, for a handler
+// that answers in front of the stack (StackOptions.Fast).
+func SetSecurityHeaders(h http.Header) {
+	for _, sh := range securityHeaders {
+		h[sh.key] = sh.val
+	}
 }
 
 // CrossOrigin rejects cross-origin state-changing browser requests (POST,
@@ -147,41 +190,56 @@ func (w *statusWriter) Flush() {
 
 // AccessLog logs one line per request at Info level: method, path (never the
 // query string), status, response bytes and duration. Path segments that look
-// like secret tokens are replaced by "…" (see RedactPath).
+// like secret tokens are replaced by "…" (see RedactPath). With a LogHandler
+// the line is appended to its buffered writer without allocating
+// (logwriter.go); with any other handler it goes through slog.
 func AccessLog(logger *slog.Logger) Middleware {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	h := logger.Handler()
+	var lw *LogWriter
+	if lh, ok := h.(*LogHandler); ok && lh.fast {
+		lw = lh.w
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			sw := &statusWriter{ResponseWriter: w}
+			sw := statusWriters.Get().(*statusWriter)
+			sw.ResponseWriter = w
 			defer func() {
 				status := sw.status
 				if status == 0 {
 					status = http.StatusOK
 				}
+				bytes := sw.bytes
+				*sw = statusWriter{}
+				statusWriters.Put(sw)
 				// A panic that escaped Recover (or no Recover at all) is still
 				// logged as a 500 before it propagates.
 				if p := recover(); p != nil {
 					status = http.StatusInternalServerError
 					defer panic(p)
 				}
-				// Built by hand with pc 0: Logger.LogAttrs would capture the
-				// caller's stack for every request, which cost more than
-				// serving a cached page.
 				ctx := r.Context()
-				h := logger.Handler()
 				if !h.Enabled(ctx, slog.LevelInfo) {
 					return
 				}
-				rec := slog.NewRecord(time.Now(), slog.LevelInfo, "http", 0)
+				end := time.Now()
+				if lw != nil {
+					lw.access(end, r.Method, RedactPath(r.URL.Path), status, bytes, end.Sub(start))
+					return
+				}
+				// Built by hand with pc 0: Logger.LogAttrs would capture the
+				// caller's stack for every request, which cost more than
+				// serving a cached page.
+				rec := slog.NewRecord(end, slog.LevelInfo, "http", 0)
 				rec.AddAttrs(
 					slog.String("method", r.Method),
 					slog.String("path", RedactPath(r.URL.Path)),
 					slog.Int("status", status),
-					slog.Int64("bytes", sw.bytes),
-					slog.Duration("duration", time.Since(start)),
+					slog.Int64("bytes", bytes),
+					slog.Duration("duration", end.Sub(start)),
 				)
 				_ = h.Handle(ctx, rec)
 			}()
@@ -189,6 +247,11 @@ func AccessLog(logger *slog.Logger) Middleware {
 		})
 	}
 }
+
+// statusWriters recycles the access log's writers: one allocation less per
+// request. A writer goes back only after its request has been answered, when
+// net/http forbids using it any more.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 // maxLoggedPath bounds what a hostile very long path can put in the log.
 const maxLoggedPath = 200
@@ -198,7 +261,7 @@ const maxLoggedPath = 200
 // Slugs such as "introduction-to-unions-2024" are kept: they are lower-case
 // words joined by hyphens.
 func RedactPath(p string) string {
-	if !pathMayHoldToken(p) && len(p) <= maxLoggedPath {
+	if !pathHoldsToken(p) && len(p) <= maxLoggedPath {
 		return p
 	}
 	segs := strings.Split(p, "/")
@@ -214,18 +277,16 @@ func RedactPath(p string) string {
 	return out
 }
 
-// pathMayHoldToken is a cheap pre-check so ordinary paths are not split.
-func pathMayHoldToken(p string) bool {
-	run := 0
-	for i := 0; i < len(p); i++ {
-		if p[i] == '/' {
-			run = 0
-			continue
-		}
-		run++
-		if run >= 16 {
+// pathHoldsToken reports whether a segment of p looks like a token, without
+// splitting p: ordinary paths, long slugs included, are logged as they are
+// without allocating.
+func pathHoldsToken(p string) bool {
+	for p != "" {
+		seg, rest, _ := strings.Cut(p, "/")
+		if looksLikeToken(seg) {
 			return true
 		}
+		p = rest
 	}
 	return false
 }

@@ -1,4 +1,4 @@
-package admin
+package members
 
 import (
 	"cmp"
@@ -49,20 +49,20 @@ type workplaceData struct {
 func aadWorkplace(id string) []byte { return seal.AAD("workplaces", "data", id) }
 
 // workplaceNameIndex is the blind index of a workplace name.
-func (c *Console) workplaceNameIndex(name string) []byte {
-	return auth.WorkplaceNameIndex(c.d.Keys, name)
+func (reg *Registry) workplaceNameIndex(name string) []byte {
+	return auth.WorkplaceNameIndex(reg.d.Keys, name)
 }
 
 // openWorkplace fills w's sealed fields from data. A NULL data is a row
 // from before sealing that SealLegacyWorkplaces has not reached, which
 // happens only if the server started without running it: that is an error,
 // not a reason to read the plaintext columns.
-func (c *Console) openWorkplace(w *Workplace, data []byte) error {
+func (reg *Registry) openWorkplace(w *Workplace, data []byte) error {
 	if data == nil {
 		return fmt.Errorf("workplace %s is not sealed yet (SealLegacyWorkplaces runs at start)", w.ID)
 	}
 	var wd workplaceData
-	if err := c.openJSON(data, aadWorkplace(w.ID), &wd); err != nil {
+	if err := reg.d.Keys.OpenJSON(data, aadWorkplace(w.ID), &wd); err != nil {
 		return fmt.Errorf("workplace %s: %w", w.ID, err)
 	}
 	w.Name, w.ContactEmail, w.Description = wd.Name, wd.ContactEmail, wd.Description
@@ -76,14 +76,14 @@ func (c *Console) openWorkplace(w *Workplace, data []byte) error {
 // workplaces, which sort in microseconds.
 func sortWorkplaces(ws []Workplace) {
 	slices.SortFunc(ws, func(a, b Workplace) int {
-		return cmp.Or(cmp.Compare(fold(a.Name), fold(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(Fold(a.Name), Fold(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 }
 
 // ListWorkplaces returns the workplaces the viewer may see with their
 // member counts, sorted by name: all of them for list-workplaces holders,
 // their own for a representative.
-func (c *Console) ListWorkplaces(ctx context.Context, viewer *auth.Account) ([]Workplace, error) {
+func (reg *Registry) ListWorkplaces(ctx context.Context, viewer *auth.Account) ([]Workplace, error) {
 	q := `SELECT w.id, w.data, w.created_at,
 		(SELECT COUNT(*) FROM member_workplaces mw WHERE mw.workplace_id = w.id) FROM workplaces w`
 	var args []any
@@ -91,7 +91,7 @@ func (c *Console) ListWorkplaces(ctx context.Context, viewer *auth.Account) ([]W
 		q += ` WHERE w.id IN (SELECT workplace_id FROM account_workplaces WHERE account_id = ?)`
 		args = append(args, viewer.ID)
 	}
-	rows, err := c.d.DB.Query(ctx, q, args...)
+	rows, err := reg.d.DB.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list workplaces: %w", err)
 	}
@@ -104,7 +104,7 @@ func (c *Console) ListWorkplaces(ctx context.Context, viewer *auth.Account) ([]W
 		if err := rows.Scan(&w.ID, &data, &at, &w.Members); err != nil {
 			return nil, fmt.Errorf("list workplaces: %w", err)
 		}
-		if err := c.openWorkplace(&w, data); err != nil {
+		if err := reg.openWorkplace(&w, data); err != nil {
 			return nil, err
 		}
 		w.CreatedAt = at.Time
@@ -118,21 +118,21 @@ func (c *Console) ListWorkplaces(ctx context.Context, viewer *auth.Account) ([]W
 }
 
 // LoadWorkplace reads one workplace the viewer may see.
-func (c *Console) LoadWorkplace(ctx context.Context, viewer *auth.Account, id string) (*Workplace, error) {
+func (reg *Registry) LoadWorkplace(ctx context.Context, viewer *auth.Account, id string) (*Workplace, error) {
 	if !db.ValidID(id) || (viewer.Scoped(auth.ListWorkplaces) && !viewer.Represents(id)) {
 		return nil, ErrNotFound
 	}
 	w := Workplace{ID: id}
 	var data []byte
 	var at db.Time
-	err := c.d.DB.QueryRow(ctx, `SELECT data, created_at FROM workplaces WHERE id = ?`, id).Scan(&data, &at)
+	err := reg.d.DB.QueryRow(ctx, `SELECT data, created_at FROM workplaces WHERE id = ?`, id).Scan(&data, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load workplace %s: %w", id, err)
 	}
-	if err := c.openWorkplace(&w, data); err != nil {
+	if err := reg.openWorkplace(&w, data); err != nil {
 		return nil, err
 	}
 	w.CreatedAt = at.Time
@@ -141,27 +141,27 @@ func (c *Console) LoadWorkplace(ctx context.Context, viewer *auth.Account, id st
 
 // SaveWorkplace creates (empty id) or updates a workplace; it returns its
 // id. A name another workplace has is ErrWorkplaceNameTaken.
-func (c *Console) SaveWorkplace(ctx context.Context, actor *auth.Account, w Workplace) (string, error) {
+func (reg *Registry) SaveWorkplace(ctx context.Context, actor *auth.Account, w Workplace) (string, error) {
 	create := w.ID == ""
 	if create {
 		w.ID = db.NewID()
 	} else if !db.ValidID(w.ID) {
 		return "", ErrNotFound
 	}
-	data, err := c.sealJSON(workplaceData{Name: w.Name, ContactEmail: w.ContactEmail, Description: w.Description}, aadWorkplace(w.ID))
+	data, err := reg.d.Keys.SealJSON(workplaceData{Name: w.Name, ContactEmail: w.ContactEmail, Description: w.Description}, aadWorkplace(w.ID))
 	if err != nil {
 		return "", err
 	}
-	bidx := c.workplaceNameIndex(w.Name)
-	err = c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	bidx := reg.workplaceNameIndex(w.Name)
+	err = reg.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		// The unique index on name_bidx is the guarantee; looking first
 		// (under a lock on the name, for PostgreSQL) gives a clear answer
 		// instead of a constraint error that aborts the transaction.
-		if err := c.d.DB.LockKey(ctx, tx, auth.WorkplaceIndexPurpose, bidx); err != nil {
+		if err := reg.d.DB.LockKey(ctx, tx, auth.WorkplaceIndexPurpose, bidx); err != nil {
 			return err
 		}
 		var other string
-		err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx = ? AND id <> ?`), bidx, w.ID).Scan(&other)
+		err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx = ? AND id <> ?`), bidx, w.ID).Scan(&other)
 		switch {
 		case err == nil:
 			return ErrWorkplaceNameTaken
@@ -169,13 +169,13 @@ func (c *Console) SaveWorkplace(ctx context.Context, actor *auth.Account, w Work
 			return fmt.Errorf("look up workplace name: %w", err)
 		}
 		if create {
-			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`INSERT INTO workplaces (id, name, contact_email, description, data, name_bidx, created_at)
-				VALUES (?, '', '', '', ?, ?, ?)`), w.ID, data, bidx, db.T(c.d.Now())); err != nil {
+			if _, err := tx.ExecContext(ctx, reg.d.DB.Rebind(`INSERT INTO workplaces (id, name, contact_email, description, data, name_bidx, created_at)
+				VALUES (?, '', '', '', ?, ?, ?)`), w.ID, data, bidx, db.T(reg.d.Now())); err != nil {
 				return fmt.Errorf("create workplace: %w", err)
 			}
-			return c.audit(ctx, tx, actor, "workplace.create", "workplace", w.ID, "")
+			return reg.audit(ctx, tx, actor.ID, "workplace.create", "workplace", w.ID, "")
 		}
-		res, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE workplaces SET data = ?, name_bidx = ?, name = '', contact_email = '', description = '' WHERE id = ?`),
+		res, err := tx.ExecContext(ctx, reg.d.DB.Rebind(`UPDATE workplaces SET data = ?, name_bidx = ?, name = '', contact_email = '', description = '' WHERE id = ?`),
 			data, bidx, w.ID)
 		if err != nil {
 			return fmt.Errorf("update workplace %s: %w", w.ID, err)
@@ -183,7 +183,7 @@ func (c *Console) SaveWorkplace(ctx context.Context, actor *auth.Account, w Work
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return c.audit(ctx, tx, actor, "workplace.edit", "workplace", w.ID, "")
+		return reg.audit(ctx, tx, actor.ID, "workplace.edit", "workplace", w.ID, "")
 	})
 	if db.IsUniqueViolation(err) {
 		return "", ErrWorkplaceNameTaken
@@ -213,14 +213,14 @@ func (c *Console) SaveWorkplace(ctx context.Context, actor *auth.Account, w Work
 // and the log is checkpointed and truncated afterwards. On PostgreSQL the
 // table is rewritten (VACUUM FULL) so the old row versions leave the data
 // files. Backups taken before remain readable: they have to be replaced.
-func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
+func (reg *Registry) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 	var sealed int
 	var dupes []string
-	err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := reg.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		sealed, dupes = 0, nil
 		// Two servers starting at once on PostgreSQL take turns (SQLite's
 		// write lock does that already).
-		if err := c.d.DB.LockKey(ctx, tx, "workplaces.seal-legacy", nil); err != nil {
+		if err := reg.d.DB.LockKey(ctx, tx, "workplaces.seal-legacy", nil); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, name, contact_email, description, data FROM workplaces
@@ -242,7 +242,7 @@ func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 				return fmt.Errorf("seal workplaces: %w", err)
 			}
 			if l.data != nil {
-				if err := c.openJSON(l.data, aadWorkplace(l.id), &l.wd); err != nil {
+				if err := reg.d.Keys.OpenJSON(l.data, aadWorkplace(l.id), &l.wd); err != nil {
 					rows.Close()
 					return fmt.Errorf("seal workplaces: workplace %s: %w", l.id, err)
 				}
@@ -261,7 +261,7 @@ func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 		if len(todo) == 0 {
 			return nil
 		}
-		if c.d.DB.Dialect() == db.SQLite {
+		if reg.d.DB.Dialect() == db.SQLite {
 			// Zero the space the plaintext leaves, for this update only
 			// (the setting belongs to the connection; put it back).
 			var prev int
@@ -274,15 +274,15 @@ func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 			defer tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA secure_delete = %d`, prev))
 		}
 		for _, l := range todo {
-			data, err := c.sealJSON(l.wd, aadWorkplace(l.id))
+			data, err := reg.d.Keys.SealJSON(l.wd, aadWorkplace(l.id))
 			if err != nil {
 				return err
 			}
 			var bidx []byte
 			if auth.NormaliseWorkplaceName(l.wd.Name) != "" {
-				bidx = c.workplaceNameIndex(l.wd.Name)
+				bidx = reg.workplaceNameIndex(l.wd.Name)
 				var other string
-				err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx = ? AND id <> ?`), bidx, l.id).Scan(&other)
+				err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT id FROM workplaces WHERE name_bidx = ? AND id <> ?`), bidx, l.id).Scan(&other)
 				switch {
 				case err == nil:
 					bidx = nil
@@ -291,7 +291,7 @@ func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 					return fmt.Errorf("seal workplaces: %w", err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, c.d.DB.Rebind(`UPDATE workplaces SET data = ?, name_bidx = ?, name = '', contact_email = '', description = '' WHERE id = ?`),
+			if _, err := tx.ExecContext(ctx, reg.d.DB.Rebind(`UPDATE workplaces SET data = ?, name_bidx = ?, name = '', contact_email = '', description = '' WHERE id = ?`),
 				data, bidx, l.id); err != nil {
 				return fmt.Errorf("seal workplace %s: %w", l.id, err)
 			}
@@ -302,11 +302,11 @@ func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 	if err != nil || sealed == 0 {
 		return 0, err
 	}
-	c.log.Info("sealed workplaces stored in plain text; replace backups taken before now", "count", sealed)
+	reg.log.Info("sealed workplaces stored in plain text; replace backups taken before now", "count", sealed)
 	for _, id := range dupes {
-		c.log.Warn("workplace has the same name as another; rename one of them", "workplace", id)
+		reg.log.Warn("workplace has the same name as another; rename one of them", "workplace", id)
 	}
-	c.scrubAfterSealing(ctx)
+	reg.scrubAfterSealing(ctx)
 	return sealed, nil
 }
 
@@ -314,19 +314,19 @@ func (c *Console) SealLegacyWorkplaces(ctx context.Context) (int, error) {
 // from the database files (see SealLegacyWorkplaces). The rows are sealed
 // already when it runs, so a failure is logged for the operator rather
 // than stopping the server (which would not retry it at the next start).
-func (c *Console) scrubAfterSealing(ctx context.Context) {
+func (reg *Registry) scrubAfterSealing(ctx context.Context) {
 	const hint = "old plain-text workplace names may remain in the database files until the database is vacuumed"
-	if c.d.DB.Dialect() != db.SQLite {
-		if _, err := c.d.DB.Exec(ctx, `VACUUM FULL workplaces`); err != nil {
-			c.log.Warn(hint, "err", err)
+	if reg.d.DB.Dialect() != db.SQLite {
+		if _, err := reg.d.DB.Exec(ctx, `VACUUM FULL workplaces`); err != nil {
+			reg.log.Warn(hint, "err", err)
 		}
 		return
 	}
 	// The writer, not the read pool: readers are query_only.
 	var busy, frames, done int
-	err := c.d.DB.Writer().QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+	err := reg.d.DB.Writer().QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
 	if err != nil || busy != 0 {
-		c.log.Warn(hint, "err", err, "busy", busy)
+		reg.log.Warn(hint, "err", err, "busy", busy)
 	}
 }
 
@@ -337,8 +337,8 @@ type Representative struct {
 }
 
 // Representatives lists the accounts representing a workplace.
-func (c *Console) Representatives(ctx context.Context, workplaceID string) ([]Representative, error) {
-	accts, err := c.d.Auth.Accounts(ctx)
+func (reg *Registry) Representatives(ctx context.Context, workplaceID string) ([]Representative, error) {
+	accts, err := reg.d.Auth.Accounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -353,11 +353,11 @@ func (c *Console) Representatives(ctx context.Context, workplaceID string) ([]Re
 
 // SetRepresentative adds (on) or removes (off) an account as a
 // representative of a workplace.
-func (c *Console) SetRepresentative(ctx context.Context, actor *auth.Account, workplaceID, accountID string, on bool) error {
+func (reg *Registry) SetRepresentative(ctx context.Context, actor *auth.Account, workplaceID, accountID string, on bool) error {
 	if !db.ValidID(workplaceID) || !db.ValidID(accountID) {
 		return ErrNotFound
 	}
-	accts, err := c.d.Auth.Accounts(ctx)
+	accts, err := reg.d.Auth.Accounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -383,24 +383,24 @@ func (c *Console) SetRepresentative(ctx context.Context, actor *auth.Account, wo
 	if on {
 		action = "workplace.representative-added"
 	}
-	return c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return reg.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, c.d.DB.Rebind(`SELECT COUNT(*) FROM workplaces WHERE id = ?`), workplaceID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, reg.d.DB.Rebind(`SELECT COUNT(*) FROM workplaces WHERE id = ?`), workplaceID).Scan(&n); err != nil {
 			return fmt.Errorf("look up workplace: %w", err)
 		}
 		if n == 0 {
 			return ErrNotFound
 		}
-		if err := auth.SetWorkplaces(ctx, c.d.DB, tx, accountID, ws); err != nil {
+		if err := auth.SetWorkplaces(ctx, reg.d.DB, tx, accountID, ws); err != nil {
 			return err
 		}
-		return c.audit(ctx, tx, actor, action, "workplace", workplaceID, "account "+accountID)
+		return reg.audit(ctx, tx, actor.ID, action, "workplace", workplaceID, "account "+accountID)
 	})
 }
 
 // memberWorkplaces lists a member's workplaces, sorted by name.
-func (c *Console) memberWorkplaces(ctx context.Context, memberID string) ([]Workplace, error) {
-	rows, err := c.d.DB.Query(ctx, `SELECT w.id, w.data FROM workplaces w JOIN member_workplaces mw ON mw.workplace_id = w.id
+func (reg *Registry) memberWorkplaces(ctx context.Context, memberID string) ([]Workplace, error) {
+	rows, err := reg.d.DB.Query(ctx, `SELECT w.id, w.data FROM workplaces w JOIN member_workplaces mw ON mw.workplace_id = w.id
 		WHERE mw.member_id = ?`, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("workplaces of %s: %w", memberID, err)
@@ -413,7 +413,7 @@ func (c *Console) memberWorkplaces(ctx context.Context, memberID string) ([]Work
 		if err := rows.Scan(&w.ID, &data); err != nil {
 			return nil, fmt.Errorf("workplaces of %s: %w", memberID, err)
 		}
-		if err := c.openWorkplace(&w, data); err != nil {
+		if err := reg.openWorkplace(&w, data); err != nil {
 			return nil, err
 		}
 		out = append(out, w)

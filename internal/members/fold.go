@@ -1,4 +1,4 @@
-package admin
+package members
 
 import (
 	"bytes"
@@ -10,8 +10,10 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// fold lower-cases s and strips diacritics, so "dvorak" finds "Dvořák".
-func fold(s string) string {
+// Fold lower-cases s and strips diacritics, so "dvorak" finds "Dvořák".
+// Other lists of people (event registrants) search with it too, so every
+// search in the console behaves alike.
+func Fold(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -79,7 +81,7 @@ func (sc *searchCache) put(id string, sealed []byte, text string) {
 // WarmSearch opens every member once to fill the search cache, so the first
 // name search after a start is as fast as the next ones. The lead may run it
 // in a goroutine at start; it is safe to skip.
-func (c *Console) WarmSearch(ctx context.Context) error {
-	_, err := c.searchNames(ctx, "1=1", nil, "\x00\x00")
+func (reg *Registry) WarmSearch(ctx context.Context) error {
+	_, err := reg.searchNames(ctx, "1=1", nil, "\x00\x00")
 	return err
 }
