@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/console"
 )
 
 // Accounts: who may use the console. Only super-powers holders manage them;
@@ -16,7 +17,7 @@ func (c *Console) accounts(w http.ResponseWriter, r *http.Request, a *auth.Accou
 
 // showAccounts shows the accounts page (f: the invitation or one
 // account's roles come back with problems).
-func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
+func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, a *auth.Account, f *console.Form) {
 	accts, err := c.d.Auth.Accounts(r.Context())
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -33,31 +34,31 @@ func (c *Console) showAccounts(w http.ResponseWriter, r *http.Request, a *auth.A
 	}
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	c.renderForm(w, r, a, status, "accounts.html", tr(r, "nav.accounts"), map[string]any{
 		"List": accts, "Roles": auth.Roles, "Workplaces": wps, "Names": names, "Me": a.ID}, f)
 }
 
 func (c *Console) accountInvite(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	f := newForm(r, "invite")
+	f := console.NewForm(r, "invite")
 	// The console checks the characters itself, so the message can say
 	// what is wrong; internal/auth checks the address's form.
-	email := f.text("email", "acc.email", maxEmail, false, true)
-	if f.ok() {
+	email := f.Text("email", "acc.email", console.MaxEmail, false, true)
+	if f.OK() {
 		// The context carries the inviting member's language (guard's
 		// auth.WithLang) for the invitation email: the new account has no
 		// choice of its own yet.
 		_, err := c.d.Auth.Invite(r.Context(), a.ID, email, r.PostForm["role"], r.PostForm["workplace"])
 		switch {
 		case errors.Is(err, auth.ErrExists):
-			f.clash("email", "acc.email", "err.account_exists")
+			f.Clash("email", "acc.email", "err.account_exists")
 		case errors.Is(err, auth.ErrBadEmail):
-			f.bad("email", "acc.email", "err.account_email")
+			f.Bad("email", "acc.email", "err.account_email")
 		case errors.Is(err, auth.ErrBadRole):
-			f.bad("invite-roles", "acc.roles", "err.account_role")
+			f.Bad("invite-roles", "acc.roles", "err.account_role")
 		case errors.Is(err, auth.ErrBadWorkpl):
-			f.bad("invite-workplaces", "acc.represents_legend", "err.account_workplace")
+			f.Bad("invite-workplaces", "acc.represents_legend", "err.account_workplace")
 		case err != nil:
 			c.failErr(w, r, a, err)
 			return
@@ -72,15 +73,15 @@ func (c *Console) accountInvite(w http.ResponseWriter, r *http.Request, a *auth.
 func (c *Console) accountRoles(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
 	roles := r.PostForm["role"]
-	f := newForm(r, "roles-"+id)
+	f := console.NewForm(r, "roles-"+id)
 	// Nobody takes the key away from themselves by mistake.
 	if id == a.ID && !contains(roles, auth.SuperPowers) {
-		f.clash("roles-"+id, "acc.roles", "err.own_super")
+		f.Clash("roles-"+id, "acc.roles", "err.own_super")
 	} else {
 		err := c.d.Auth.SetRoles(r.Context(), a.ID, id, roles)
 		switch {
 		case errors.Is(err, auth.ErrBadRole):
-			f.bad("roles-"+id, "acc.roles", "err.account_role")
+			f.Bad("roles-"+id, "acc.roles", "err.account_role")
 		case err != nil:
 			c.failErr(w, r, a, err)
 			return

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/console"
 	"unionhall/internal/db"
 	"unionhall/internal/jobs"
 	"unionhall/internal/mail"
@@ -45,9 +46,10 @@ type Deps struct {
 	// the portal and later features; nil builds one on DB, Keys and Auth
 	// with the applications' eraser (membership.MemberApplicationEraser).
 	Members *members.Registry
-	// Events is the events feature's store (*events.Service); nil leaves
-	// the events pages answering "not set up".
-	Events EventStore
+	// Sections are the features' parts of the console (their pages,
+	// navigation entries and permissions; internal/console), plugged in
+	// after the console's own.
+	Sections []console.Section
 	// FeeInfo returns the fee information for a language, the {fee_info}
 	// of member emails (from settings); nil leaves it empty.
 	FeeInfo func(lang string) string
@@ -69,10 +71,19 @@ type Console struct {
 	// pages are the parsed templates, by language and file name, made on
 	// first use (see page).
 	pagesMu sync.Mutex
-	pages   map[[2]string]*template.Template
+	pages   map[[3]string]*template.Template
 	static  fs.FS
 	reg     *members.Registry
 	actors  actorCache
+	// routes are every route, the console's own and each section's.
+	routes []route
+}
+
+// route is a route of the one table with the section it comes from (nil:
+// the console's own).
+type route struct {
+	console.Route
+	sec *console.Section
 }
 
 // New builds the console.
@@ -94,21 +105,58 @@ func New(d Deps) *Console {
 		d.Members = members.New(members.Deps{DB: d.DB, Keys: d.Keys, Auth: d.Auth, Now: d.Now, Logger: d.Logger,
 			Erasers: []members.Eraser{membership.MemberApplicationEraser(d.DB, d.Keys)}})
 	}
-	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[[2]string]*template.Template{}, reg: d.Members}
+	c := &Console{d: d, log: d.Logger.With("component", "admin"), pages: map[[3]string]*template.Template{}, reg: d.Members}
 	c.static, _ = fs.Sub(staticFS, "static")
+	seen := map[string]bool{}
+	add := func(rt console.Route, sec *console.Section) {
+		key := rt.Method + " " + rt.Pattern
+		switch {
+		case rt.Perm == "" || (rt.Perm != auth.SignedIn && !auth.ValidRole(rt.Perm)):
+			panic(fmt.Sprintf("admin: route %s needs permission %q, which nobody declares", key, rt.Perm))
+		case seen[key]:
+			panic("admin: route " + key + " twice")
+		case sec != nil && !strings.HasPrefix(rt.Pattern, "/admin/"):
+			panic("admin: route " + key + " is outside /admin/")
+		}
+		seen[key] = true
+		c.routes = append(c.routes, route{rt, sec})
+	}
+	for _, rt := range shellRoutes {
+		h := rt.Handler
+		add(console.Route{Method: rt.Method, Pattern: rt.Pattern, Perm: rt.Perm,
+			Handler: func(_ console.Page, w http.ResponseWriter, r *http.Request, a *auth.Account) { h(c, w, r, a) }}, nil)
+	}
+	for i := range c.d.Sections {
+		for _, rt := range c.d.Sections[i].Routes {
+			add(rt, &c.d.Sections[i])
+		}
+	}
 	return c
 }
 
-// Route is one console route: every route names the permission it needs.
-// The route-by-role test walks this table, so a route cannot be added
-// without a permission being declared and tested.
-type Route struct {
+// Routes is the one route table: the console's own routes, then each
+// section's. The route-by-role tests walk it, so a section's routes are
+// tested as soon as it is plugged in.
+func (c *Console) Routes() []console.Route {
+	out := make([]console.Route, len(c.routes))
+	for i, rt := range c.routes {
+		out[i] = rt.Route
+	}
+	return out
+}
+
+// shellRoute is one of the console's own routes: every route names the
+// permission it needs. The route-by-role test walks the whole table
+// (Routes), so a route cannot be added without a permission being declared
+// and tested.
+type shellRoute struct {
 	Method, Pattern, Perm string
 	Handler               func(c *Console, w http.ResponseWriter, r *http.Request, a *auth.Account)
 }
 
-// Routes is the console's route table.
-var Routes = []Route{
+// shellRoutes are the console's own routes (the features' come in
+// Deps.Sections).
+var shellRoutes = []shellRoute{
 	{"GET", "/admin/{$}", auth.SignedIn, (*Console).dashboard},
 
 	{"GET", "/admin/applications", auth.ListApplications, (*Console).applications},
@@ -157,15 +205,6 @@ var Routes = []Route{
 	{"GET", "/admin/export", auth.ManageMembers, (*Console).exportForm},
 	{"POST", "/admin/export", auth.ManageMembers, (*Console).exportMembers},
 
-	{"GET", "/admin/events", auth.ListEvents, (*Console).eventsList},
-	{"GET", "/admin/events/{id}", auth.ListEvents, (*Console).eventPage},
-	{"GET", "/admin/events/{id}/door", auth.ListEvents, (*Console).eventDoor},
-	{"POST", "/admin/events/{id}/door", auth.ListEvents, (*Console).eventDoor},
-	{"POST", "/admin/events/{id}/checkin", auth.ListEvents, (*Console).eventCheckIn},
-	{"POST", "/admin/events/{id}/export", auth.ListEvents, (*Console).eventExport},
-	{"POST", "/admin/events/{id}/close", auth.ManageEvents, (*Console).eventClose},
-	{"POST", "/admin/events/{id}/message", auth.ManageEvents, (*Console).eventMessage},
-
 	{"GET", "/admin/audit", auth.SuperPowers, (*Console).auditPage},
 
 	{"GET", "/admin/accounts", auth.SuperPowers, (*Console).accounts},
@@ -178,10 +217,19 @@ var Routes = []Route{
 // session middleware and its permission check, and the console's style
 // sheet (public: it holds nothing personal, and the login page uses it).
 func (c *Console) Register(mux *http.ServeMux) {
-	for _, rt := range Routes {
+	for _, rt := range c.routes {
 		mux.Handle(rt.Method+" "+rt.Pattern, c.d.Auth.Middleware(c.guard(rt)))
 	}
 	mux.HandleFunc("GET /admin/static/{file}", c.handleStatic)
+}
+
+// failForm answers a form's problems on a plain error page, for the rare
+// case where the form's own page may not be shown to this account (a
+// resolve-applications holder without view-application must not see the
+// applicant through a failed note).
+func (c *Console) failForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *console.Form) {
+	lang := langOf(r)
+	c.renderForm(w, r, a, f.Status(), "error.html", statusTitle(lang, f.Status()), nil, f)
 }
 
 // audit writes an entry of the shared trail (auth.Audit) inside tx.
@@ -195,9 +243,10 @@ const maxForm = 64 << 10
 // guard checks the route's permission against the signed-in account, and
 // settles the request's language (the account's choice, else the
 // browser's) once, in the context, for the handler and its templates.
-func (c *Console) guard(rt Route) http.Handler {
-	if rt.Perm == "" {
-		panic("admin: route " + rt.Pattern + " has no permission")
+func (c *Console) guard(rt route) http.Handler {
+	var p console.Page = c
+	if rt.sec != nil {
+		p = sectionPage{c, rt.sec}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := auth.FromContext(r.Context())
@@ -217,7 +266,7 @@ func (c *Console) guard(rt Route) http.Handler {
 				return
 			}
 		}
-		rt.Handler(c, w, r, a)
+		rt.Handler(p, w, r, a)
 	})
 }
 
@@ -253,7 +302,7 @@ type view struct {
 	Error    string
 	// Form is the form sent with this request, when it comes back with
 	// problems (forms.go); nil otherwise.
-	Form *formState
+	Form *console.Form
 	Data any
 }
 
@@ -269,7 +318,11 @@ func (c *Console) nav(lang string, a *auth.Account, path string) []navItem {
 	add(auth.ListApplications, "/admin/applications", "nav.applications")
 	add(auth.ListMembers, "/admin/members", "nav.members")
 	add(auth.ListWorkplaces, "/admin/workplaces", "nav.workplaces")
-	add(auth.ListEvents, "/admin/events", "nav.events")
+	for _, s := range c.d.Sections {
+		for _, n := range s.Nav {
+			add(n.Perm, n.Href, n.Label)
+		}
+	}
 	add(auth.ManageMembers, "/admin/emails", "nav.emails")
 	add(auth.ManageMembers, "/admin/export", "nav.export")
 	add(auth.SuperPowers, "/admin/accounts", "nav.accounts")
@@ -284,9 +337,14 @@ var flashCodes = []string{"verify", "resend", "reject", "invalidate", "reevaluat
 	"saved", "onboarded", "leave", "workplaces", "occupations", "notes", "created", "rep", "sent", "reset",
 	"invited", "roles", "disabled", "erased"}
 
-// flash is the notice for a ?done= code, "" for an unknown one.
-func flash(lang, code string) string {
-	if code == "" || !contains(flashCodes, code) {
+// flash is the notice for a ?done= code (the console's or a section's),
+// "" for an unknown one.
+func (c *Console) flash(lang, code string) string {
+	known := code != "" && contains(flashCodes, code)
+	for _, s := range c.d.Sections {
+		known = known || (code != "" && contains(s.Flashes, code))
+	}
+	if !known {
 		return ""
 	}
 	return T(lang, "flash."+code)
@@ -299,19 +357,31 @@ func flash(lang, code string) string {
 // collector had to mark them on every cycle (p99 at 50 connections went
 // from 4.0 to 5.5 ms; docs/performance.md). TestAllPagesParse parses them
 // all, so a broken template still fails the tests, not a committee member.
-func (c *Console) page(lang, name string) (*template.Template, error) {
+//
+// A section's page (sec not nil) is its own file parsed with the same
+// layout and functions, so it looks and behaves like the console's.
+func (c *Console) page(sec *console.Section, lang, name string) (*template.Template, error) {
 	c.pagesMu.Lock()
 	defer c.pagesMu.Unlock()
-	key := [2]string{lang, name}
+	owner := ""
+	if sec != nil {
+		owner = sec.Name
+	}
+	key := [3]string{owner, lang, name}
 	if t, ok := c.pages[key]; ok {
 		return t, nil
 	}
 	if name == "layout.html" || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("admin: no page template %q", name)
 	}
-	t, err := template.New("").Funcs(c.funcs(lang)).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+	t, err := template.New("").Funcs(c.funcs(lang)).ParseFS(templateFS, "templates/layout.html")
+	if err == nil && sec == nil {
+		t, err = t.ParseFS(templateFS, "templates/"+name)
+	} else if err == nil {
+		t, err = t.ParseFS(sec.Templates, name)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("admin: page template %s: %w", name, err)
+		return nil, fmt.Errorf("admin: page template %s %s: %w", owner, name, err)
 	}
 	c.pages[key] = t
 	return t, nil
@@ -325,16 +395,21 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, a *auth.Account
 // renderForm is render with a submitted form f shown again: its values as
 // typed and, when it has problems, the error summary at the top and
 // "Error:" before the title, so a screen reader says so first.
-func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *formState) {
+func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *console.Form) {
+	c.renderIn(nil, w, r, a, status, page, title, data, f)
+}
+
+// renderIn is renderForm for a page of section sec (nil: the console's).
+func (c *Console) renderIn(sec *console.Section, w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *console.Form) {
 	lang := langOf(r)
 	if !auth.ValidLang(lang) {
 		lang = auth.FallbackLang
 	}
-	t, err := c.page(lang, page)
+	t, err := c.page(sec, lang, page)
 	if err != nil {
 		panic(err) // a template that does not parse is a programming error (TestAllPagesParse)
 	}
-	v := view{Lang: lang, Title: title, Account: a, Nav: c.nav(lang, a, r.URL.Path), Flash: flash(lang, r.URL.Query().Get("done")), Data: data, Form: f}
+	v := view{Lang: lang, Title: title, Account: a, Nav: c.nav(lang, a, r.URL.Path), Flash: c.flash(lang, r.URL.Query().Get("done")), Data: data, Form: f}
 	if f.Failed() {
 		v.DocTitle = T(lang, "form.error_prefix", "title", title)
 	}
@@ -354,6 +429,40 @@ func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, a *auth.Acc
 }
 
 type errorData struct{ Message string }
+
+// The console is the console.Page of its own routes; a section's routes get
+// a sectionPage, which renders the section's templates.
+
+// Render implements console.Page with the console's own templates.
+func (c *Console) Render(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *console.Form) {
+	c.renderForm(w, r, a, status, page, title, data, f)
+}
+
+// Fail implements console.Page.
+func (c *Console) Fail(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, key string, args ...any) {
+	c.fail(w, r, a, status, key, args...)
+}
+
+// FailErr implements console.Page.
+func (c *Console) FailErr(w http.ResponseWriter, r *http.Request, a *auth.Account, err error) {
+	c.failErr(w, r, a, err)
+}
+
+// FailForm implements console.Page.
+func (c *Console) FailForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *console.Form) {
+	c.failForm(w, r, a, f)
+}
+
+// sectionPage is the console.Page of a section's routes.
+type sectionPage struct {
+	*Console
+	sec *console.Section
+}
+
+// Render shows a page of the section's own templates.
+func (p sectionPage) Render(w http.ResponseWriter, r *http.Request, a *auth.Account, status int, page, title string, data any, f *console.Form) {
+	p.renderIn(p.sec, w, r, a, status, page, title, data, f)
+}
 
 // fail shows an error page with the message key (and its args) in the
 // request's language.

@@ -12,13 +12,27 @@
 //
 // Why it is built so:
 //
-//   - One route table (Routes): method, pattern, permission, handler.
-//     Register wraps every entry in the session middleware (internal/auth)
-//     and a permission check, and panics on an entry without a permission.
-//     TestRouteTableDeclared holds a hand-written copy of every route's
-//     permission, so a new route fails the tests until someone decides who
-//     may use it; TestRouteByRole walks every route with every role, a
-//     representative, an account without roles and an anonymous visitor.
+//   - The console is a shell: layout, navigation, sessions, the one
+//     permission table, the dashboard, accounts and the audit trail, plus
+//     the pages of applications, members, workplaces, emails and exports.
+//     Every other feature plugs in a console.Section from its own folder
+//     (Deps.Sections; internal/console is the contract, so no feature
+//     imports this package): its navigation entry (with a dashboard
+//     hint), its routes with their permission and handler, its
+//     permissions with labels in Czech and English (console.Declare, which
+//     makes them grantable in auth.Roles), its page templates, parsed with
+//     the shell's layout and functions, and its flash codes. The events
+//     pages are the first (internal/events, console*.go).
+//   - One route table (Routes): the shell's own routes, then each
+//     section's. Register wraps every entry in the session middleware
+//     (internal/auth) and a permission check; New panics on a route whose
+//     permission nobody declares, on a route twice, and on a section's
+//     route outside /admin/. TestRouteTableDeclared holds a hand-written
+//     copy of every route's permission (the sections' included), so a new
+//     route — or a whole new section the rig plugs in as the server does —
+//     fails the tests until someone decides who may use it; TestRouteByRole
+//     walks every route with every role, a representative, an account
+//     without roles and an anonymous visitor.
 //   - Scoping is on the data. A workplace representative passes the route
 //     check for list-members/view-member, and then every member query
 //     carries the SQL condition from scope(): only members linked to the
@@ -81,7 +95,7 @@
 //     (/admin/static/admin.css): the console must work for volunteers on
 //     any device, and axe-core finds no violations on any page
 //     (TestAdministratorAcceptsInBrowser).
-//   - Bad input loses nothing (forms.go). A form that comes back with
+//   - Bad input loses nothing (console.Form). A form that comes back with
 //     problems is the same page again, never a separate error page:
 //     422, or 409 for a conflict the person can resolve (a member number
 //     someone has, a record already in another state); an error summary
@@ -110,12 +124,21 @@
 //     plain text and goldmark renders without raw HTML, so a hostile name
 //     cannot inject markup. Preview first, then send through the outbox in
 //     the same transaction as the audit entry.
-//   - Events (events.go): counts, registrants, check-in at the door, the
-//     CSV export, messages and closing registration, on the store API of
-//     internal/events, behind list-events and manage-events. Check-in,
-//     closing and messages hand their audit entry to the store (events.InTx),
-//     which runs it inside the change's own transaction: like every other
-//     console action, a change and its record commit together.
+//   - Events are a section (internal/events: counts, registrants, check-in
+//     at the door, the CSV export, messages and closing registration,
+//     behind list-events and manage-events, which the events feature
+//     declares). Their tests stay here (events_test.go): they exercise the
+//     section inside the shell, and a test in internal/events would have to
+//     import the console.
+//   - Texts: the shell's messages.json and each section's are one catalog
+//     (console.AddTexts, from each package's init), so a section's pages
+//     use the shell's words (form errors, field labels) and the shell
+//     labels a section's permissions; a key two catalogs define
+//     differently panics. The audit codes' labels stay here, with the
+//     audit page that shows them (AuditActions lists the sections' codes
+//     too).
+//   - Forms (internal/console, forms.go) are the shared form kit of every
+//     console page, the shell's and the sections'.
 //   - Czech and English (i18n.go, messages.json). The committee works in
 //     Czech, but volunteers and staff who do not read Czech help too, so
 //     each person gets their own language: the account's saved choice

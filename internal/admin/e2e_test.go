@@ -12,6 +12,7 @@ import (
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/browsertest"
+	"unionhall/internal/console"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 	"unionhall/internal/jobs"
@@ -52,7 +53,11 @@ func TestAdministratorAcceptsInBrowser(t *testing.T) {
 		defer srv.Close()
 		a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: ob, BaseURL: srv.URL, Logger: dbtest.Logger()})
 		reg := newRegistry(d, kr, a)
-		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger(), Members: reg})
+		// The events section plugs in as internal/app plugs it in, so the
+		// walk through the console in Czech below covers its pages too.
+		ev := newEventStore(t, d, kr, ob)
+		c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Queue: q, Outbox: ob, Logger: dbtest.Logger(), Members: reg,
+			Sections: []console.Section{ev.ConsoleSection()}})
 		a.Register(mux)
 		c.Register(mux)
 		go q.Run(ctx)

@@ -101,7 +101,7 @@ func (r *rig) signup(t testing.TB, name, email string, answers map[string]string
 func (r *rig) eventWithRegistrant(t testing.TB) (string, string) {
 	t.Helper()
 	reg := r.signup(t, "Door Person", db.NewID()+"@example.org", nil)
-	return admin.EventID(doorKey), reg.ID
+	return events.EventID(doorKey), reg.ID
 }
 
 func (r *rig) auditActions(t testing.TB, typ, id string) []string {
@@ -139,10 +139,10 @@ func TestEventsConsole(t *testing.T) {
 		if wait.Status != events.StatusWaiting || ana.Status != events.StatusConfirmed {
 			t.Fatalf("statuses %s %s", ana.Status, wait.Status)
 		}
-		id := admin.EventID(doorKey)
+		id := events.EventID(doorKey)
 		base := r.srv.URL + "/admin/events"
-		viewer, _ := r.login(t, "viewer@example.org", []string{auth.ListEvents}, nil)
-		manager, _ := r.login(t, "manager@example.org", []string{auth.ListEvents, auth.ManageEvents}, nil)
+		viewer, _ := r.login(t, "viewer@example.org", []string{events.ListEvents}, nil)
+		manager, _ := r.login(t, "manager@example.org", []string{events.ListEvents, events.ManageEvents}, nil)
 
 		code, body := do(t, viewer, "GET", base, nil)
 		if code != 200 || !strings.Contains(body, "Door &lt;b&gt;meeting&lt;/b&gt;") || !strings.Contains(body, "/admin/events/"+id) {
@@ -308,7 +308,7 @@ func TestEventsHiddenFromOthers(t *testing.T) {
 		wp, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Depot"})
 		rep, _ := r.login(t, "rep@example.org", nil, []string{wp})
 		mm, _ := r.login(t, "mm@example.org", []string{auth.ListMembers, auth.ViewMember, auth.ManageMembers, auth.SuperPowers}, nil)
-		id := admin.EventID(doorKey)
+		id := events.EventID(doorKey)
 		for _, c := range []*http.Client{rep, mm} {
 			for _, u := range []string{"/admin/events", "/admin/events/" + id, "/admin/events/" + id + "/door"} {
 				if code, body := do(t, c, "GET", r.srv.URL+u, nil); code != 403 || strings.Contains(body, "secret@example.org") {
@@ -329,8 +329,8 @@ func TestEventMessageBadInput(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		r := newRig(t, d)
 		r.signup(t, "Ana", "ana@example.org", nil)
-		c, _ := r.login(t, "boss@example.org", []string{auth.ListEvents, auth.ManageEvents}, nil)
-		u := r.srv.URL + "/admin/events/" + admin.EventID(doorKey) + "/message"
+		c, _ := r.login(t, "boss@example.org", []string{events.ListEvents, events.ManageEvents}, nil)
+		u := r.srv.URL + "/admin/events/" + events.EventID(doorKey) + "/message"
 		ok := func() url.Values {
 			return url.Values{"audience": {"all"}, "subject": {"Hello"}, "text": {"Text"}, "op": {"send"}}
 		}
@@ -379,7 +379,7 @@ func TestEventsInBrowser(t *testing.T) {
 		r.signup(t, "Ána Nováková", "ana@example.org", map[string]string{"diet": "vegan"})
 		bo := r.signup(t, "Bořek Dvořák", "bo@example.org", nil)
 		r.signup(t, "Wanda Waiting", "wanda@example.org", nil)
-		link, err := r.auth.CreateAccount(ctx, "organiser@example.org", []string{auth.ListEvents, auth.ManageEvents}, nil)
+		link, err := r.auth.CreateAccount(ctx, "organiser@example.org", []string{events.ListEvents, events.ManageEvents}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +389,7 @@ func TestEventsInBrowser(t *testing.T) {
 		browsertest.ClickNavigate(t, tab, "#signin")
 		browsertest.ClickNavigate(t, tab, `nav a[href="/admin/events"]`)
 		browsertest.AssertAxeClean(t, tab, "events")
-		id := admin.EventID(doorKey)
+		id := events.EventID(doorKey)
 		browsertest.ClickNavigate(t, tab, `a[href="/admin/events/`+id+`"]`)
 		if !strings.Contains(browsertest.Text(t, tab, "main table"), "bo@example.org") {
 			t.Fatal("registrants missing")
@@ -425,8 +425,9 @@ func TestEventsInBrowser(t *testing.T) {
 	})
 }
 
-// TestEventsNotSetUp: a console built without the events feature answers
-// its events pages with a clear 404 rather than failing.
+// TestEventsNotSetUp: a console built without the events section has no
+// events pages and no entry for them, in the navigation or on the
+// dashboard; the routes are simply not there.
 func TestEventsNotSetUp(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		r := newRig(t, d)
@@ -438,14 +439,22 @@ func TestEventsNotSetUp(t *testing.T) {
 		defer srv.Close()
 		// Cookies are per host, not per port: the rig's session works here too.
 		client, _ := r.login(t, "boss@example.org", auth.Roles, nil)
-		id := admin.EventID(doorKey)
+		id := events.EventID(doorKey)
 		for _, u := range []string{"/admin/events", "/admin/events/" + id} {
-			if code, body := do(t, client, "GET", srv.URL+u, nil); code != 404 || !strings.Contains(body, "not set up") {
+			if code, _ := do(t, client, "GET", srv.URL+u, nil); code != 404 {
 				t.Errorf("GET %s: %d", u, code)
 			}
 		}
 		if code, _ := do(t, client, "POST", srv.URL+"/admin/events/"+id+"/close", url.Values{"op": {"close"}}); code != 404 {
 			t.Errorf("close: %d", code)
+		}
+		code, body := do(t, client, "GET", srv.URL+"/admin/", nil)
+		if code != 200 || strings.Contains(body, "/admin/events") {
+			t.Errorf("dashboard without the events section: %d, links to events: %v", code, strings.Contains(body, "/admin/events"))
+		}
+		// With the section (the rig's console), both link to it.
+		if code, body := do(t, client, "GET", r.srv.URL+"/admin/", nil); code != 200 || strings.Count(body, `href="/admin/events"`) != 2 {
+			t.Errorf("dashboard with the events section: %d, %d links", code, strings.Count(body, `href="/admin/events"`))
 		}
 	})
 }

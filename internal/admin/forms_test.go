@@ -13,6 +13,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/events"
 	"unionhall/internal/members"
 )
 
@@ -113,7 +114,7 @@ func TestFormsKeepInputAndSayWhatToFix(t *testing.T) {
 		wp, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Depot", ContactEmail: "depot@example.org", Description: "Trams"})
 		annex, _ := r.reg.SaveWorkplace(ctx, super, members.Workplace{Name: "Annex"})
 		r.signup(t, "Ana", "ana@example.org", nil)
-		event := "/admin/events/" + admin.EventID(doorKey)
+		event := "/admin/events/" + events.EventID(doorKey)
 		taken := strconv.FormatInt(number, 10)
 		long := func(n int) string { return strings.Repeat("é", n) }
 		msg := func(kv ...string) url.Values {
@@ -361,8 +362,8 @@ func TestFormProblemsRespectPermissions(t *testing.T) {
 		r.signup(t, "Ana", "ana@example.org", nil)
 		resolver, _ := r.login(t, "resolver@example.org", []string{auth.ResolveApplications}, nil)
 		manager, _ := r.login(t, "manager@example.org", []string{auth.ManageMembers}, nil)
-		organiser, _ := r.login(t, "organiser@example.org", []string{auth.ManageEvents}, nil)
-		event := r.srv.URL + "/admin/events/" + admin.EventID(doorKey) + "/message"
+		organiser, _ := r.login(t, "organiser@example.org", []string{events.ManageEvents}, nil)
+		event := r.srv.URL + "/admin/events/" + events.EventID(doorKey) + "/message"
 		for _, tc := range []struct {
 			c      *http.Client
 			path   string

@@ -9,16 +9,19 @@ import (
 	"strconv"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/console"
 	"unionhall/internal/members"
 )
 
 type dashboardData struct {
-	Apps      map[string]int
-	States    []string
-	Members   map[string]int
-	ShowApps  bool
-	ShowMems  bool
-	ShowEvts  bool
+	Apps     map[string]int
+	States   []string
+	Members  map[string]int
+	ShowApps bool
+	ShowMems bool
+	// Sections are the features' entries the account may open, with their
+	// dashboard hint (console.Nav.Hint).
+	Sections  []console.Nav
 	ShowAudit bool
 	Audit     any
 	// ShowJobs: the background jobs' state is shown (super-powers, and a
@@ -29,7 +32,14 @@ type dashboardData struct {
 
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	ctx := r.Context()
-	d := dashboardData{States: States, ShowApps: a.Can(auth.ListApplications), ShowMems: a.Can(auth.ListMembers), ShowEvts: a.Can(auth.ListEvents), ShowAudit: a.Can(auth.SuperPowers)}
+	d := dashboardData{States: States, ShowApps: a.Can(auth.ListApplications), ShowMems: a.Can(auth.ListMembers), ShowAudit: a.Can(auth.SuperPowers)}
+	for _, s := range c.d.Sections {
+		for _, n := range s.Nav {
+			if n.Hint != "" && a.Can(n.Perm) {
+				d.Sections = append(d.Sections, n)
+			}
+		}
+	}
 	var err error
 	if d.ShowApps {
 		if d.Apps, err = c.CountApplications(ctx); err != nil {
@@ -113,14 +123,14 @@ func (c *Console) application(w http.ResponseWriter, r *http.Request, a *auth.Ac
 // back with problems (the page answers f's status). Showing it is an
 // opening like any other and is recorded; an account that may not open
 // applications gets the problems on an error page instead.
-func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+func (c *Console) showApplication(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *console.Form) {
 	status := http.StatusOK
 	if f != nil {
 		if !a.Can(auth.ViewApplication) {
 			c.failForm(w, r, a, f)
 			return
 		}
-		status = f.status()
+		status = f.Status()
 	}
 	app, err := c.LoadApplication(r.Context(), id)
 	if err != nil {
@@ -193,8 +203,8 @@ func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *a
 	}
 	if errors.Is(err, ErrWrongState) {
 		// Someone else may have moved it meanwhile: show where it is now.
-		f := newForm(r, action)
-		f.clash("", "", "err.wrong_state_now")
+		f := console.NewForm(r, action)
+		f.Clash("", "", "err.wrong_state_now")
 		c.showApplication(w, r, a, id, f)
 		return
 	}
@@ -207,30 +217,30 @@ func (c *Console) applicationAction(w http.ResponseWriter, r *http.Request, a *a
 
 func (c *Console) applicationAccept(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	f := newForm(r, "accept")
-	number := f.number("number", "field.number")
+	f := console.NewForm(r, "accept")
+	number := f.Number("number", "field.number")
 	// What to do when the applicant's email is a member's: nothing chosen
 	// (refused when there is such a member), link, or a new member anyway.
 	dup := r.PostFormValue("duplicate")
 	if dup != "" {
-		dup = f.choice("duplicate", "duplicate", "app.dup_field", []string{members.DuplicateLink, members.DuplicateNew})
+		dup = f.Choice("duplicate", "duplicate", "app.dup_field", []string{members.DuplicateLink, members.DuplicateNew})
 	}
 	if dup == members.DuplicateLink && number != 0 {
-		f.bad("number", "field.number", "err.link_number")
+		f.Bad("number", "field.number", "err.link_number")
 	}
-	if f.ok() {
+	if f.OK() {
 		memberID, _, err := c.AcceptWith(r.Context(), a, id, AcceptOptions{Number: number, Duplicate: dup})
 		switch {
 		case errors.Is(err, ErrDuplicate):
-			f.clash("duplicate", "app.dup_field", "err.duplicate_member")
+			f.Clash("duplicate", "app.dup_field", "err.duplicate_member")
 		case errors.Is(err, ErrNothingToLink):
-			f.clash("", "", "err.nothing_to_link")
+			f.Clash("", "", "err.nothing_to_link")
 		case errors.Is(err, ErrNumberTaken):
-			f.clash("number", "field.number", "err.number_taken")
+			f.Clash("number", "field.number", "err.number_taken")
 		case errors.Is(err, ErrBadNumber):
-			f.bad("number", "field.number", "err.bad_number")
+			f.Bad("number", "field.number", "err.bad_number")
 		case errors.Is(err, ErrWrongState):
-			f.clash("", "", "err.wrong_state_now")
+			f.Clash("", "", "err.wrong_state_now")
 		case err != nil:
 			c.failErr(w, r, a, err)
 			return
@@ -250,9 +260,9 @@ const maxNote = 5000
 
 func (c *Console) applicationNote(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	f := newForm(r, "note")
-	body := f.text("note", "notes.add", maxNote, true, true)
-	if !f.ok() {
+	f := console.NewForm(r, "note")
+	body := f.Text("note", "notes.add", maxNote, true, true)
+	if !f.OK() {
 		c.showApplication(w, r, a, id, f)
 		return
 	}
@@ -288,10 +298,10 @@ func (c *Console) members(w http.ResponseWriter, r *http.Request, a *auth.Accoun
 	// A search that cannot be run shows the search form again with the
 	// text kept and no list: a list that ignored the search would look
 	// like its result.
-	var form *formState
-	if _, key, args := checkText(f.Query, members.MaxQuery, false); key != "" {
-		form = &formState{key: "search", lang: langOf(r), sent: url.Values{"q": {f.Query}}}
-		form.bad("q", "members.search", key, args...)
+	var form *console.Form
+	if _, key, args := console.CheckText(f.Query, members.MaxQuery, false); key != "" {
+		form = console.FormOf(r, "search", url.Values{"q": {f.Query}})
+		form.Bad("q", "members.search", key, args...)
 	}
 	var list members.MemberList
 	var err error
@@ -310,7 +320,7 @@ func (c *Console) members(w http.ResponseWriter, r *http.Request, a *auth.Accoun
 		Prev: f.Page - 1, Next: f.Page + 1, HasPrev: f.Page > 0, HasNext: (f.Page+1)*pageSize < list.Total, CanManage: a.Can(auth.ManageMembers)}
 	status := http.StatusOK
 	if form != nil {
-		status = form.status()
+		status = form.Status()
 	}
 	c.renderForm(w, r, a, status, "members.html", tr(r, "nav.members"), d, form)
 }
@@ -321,7 +331,7 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, a *auth.Account
 
 // showMember shows a member's page; with f, the form f came back with
 // problems (see showApplication).
-func (c *Console) showMember(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+func (c *Console) showMember(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *console.Form) {
 	c.showMemberDup(w, r, a, id, f, nil)
 }
 
@@ -335,14 +345,14 @@ type emailDup struct {
 
 // showMemberDup is showMember with the edit form's duplicate notice (dup:
 // nil when there is none).
-func (c *Console) showMemberDup(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState, dup *emailDup) {
+func (c *Console) showMemberDup(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *console.Form, dup *emailDup) {
 	status := http.StatusOK
 	if f != nil {
 		if !a.Can(auth.ViewMember) {
 			c.failForm(w, r, a, f)
 			return
 		}
-		status = f.status()
+		status = f.Status()
 	}
 	m, err := c.reg.LoadMember(r.Context(), a, id, auth.ViewMember)
 	if err != nil {
@@ -380,45 +390,45 @@ func (c *Console) showMemberDup(w http.ResponseWriter, r *http.Request, a *auth.
 
 // memberFields reads and checks the contact fields of a member form (the
 // new-member form and the edit form share them).
-func (c *Console) memberFields(f *formState) members.MemberData {
+func (c *Console) memberFields(f *console.Form) members.MemberData {
 	var md members.MemberData
-	md.FirstName = f.text("first_name", "field.first_name", 100, false, false)
-	md.LastName = f.text("last_name", "field.last_name", 100, false, false)
+	md.FirstName = f.Text("first_name", "field.first_name", 100, false, false)
+	md.LastName = f.Text("last_name", "field.last_name", 100, false, false)
 	if md.FirstName == "" && md.LastName == "" && f.Err("first_name") == "" && f.Err("last_name") == "" {
-		f.bad("first_name", "field.first_name", "err.member_name")
+		f.Bad("first_name", "field.first_name", "err.member_name")
 	}
-	md.Email = f.email("email", "field.email", false)
-	md.Phone = f.text("phone", "field.phone", 40, false, false)
-	md.Address = f.text("address", "field.address", 300, false, false)
-	md.City = f.text("city", "field.city", 100, false, false)
-	md.PostalCode = f.text("postal_code", "field.postal_code", 20, false, false)
-	md.DateOfBirth = f.date("date_of_birth", "field.date_of_birth_hint", c.d.Now().In(c.d.Location))
-	md.Company = f.text("company", "field.company", 200, false, false)
+	md.Email = f.Email("email", "field.email", false)
+	md.Phone = f.Text("phone", "field.phone", 40, false, false)
+	md.Address = f.Text("address", "field.address", 300, false, false)
+	md.City = f.Text("city", "field.city", 100, false, false)
+	md.PostalCode = f.Text("postal_code", "field.postal_code", 20, false, false)
+	md.DateOfBirth = f.Date("date_of_birth", "field.date_of_birth_hint", c.d.Now().In(c.d.Location))
+	md.Company = f.Text("company", "field.company", 200, false, false)
 	return md
 }
 
 func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	f := newForm(r, "edit")
+	f := console.NewForm(r, "edit")
 	md := c.memberFields(f)
 	// "The same address is shared" is offered once the new email turned
 	// out to be another member's (mirroring "add anyway" on the new-member
 	// form): only then does the record take it.
 	shared := r.PostFormValue("shared") == "yes"
 	var dup *emailDup
-	if f.ok() {
+	if f.OK() {
 		err := c.reg.UpdateMember(r.Context(), a, id, md, shared)
 		var de *members.DuplicateError
 		switch {
 		case errors.As(err, &de):
-			f.clash("email", "field.email", "err.member_email_taken")
+			f.Clash("email", "field.email", "err.member_email_taken")
 			dup = &emailDup{}
 			if dup.Dups, dup.DupHidden, err = c.dupViews(r.Context(), a, de.Members); err != nil {
 				c.failErr(w, r, a, err)
 				return
 			}
 		case errors.Is(err, ErrWrongState):
-			f.clash("", "", "err.wrong_state_now")
+			f.Clash("", "", "err.wrong_state_now")
 		case err != nil:
 			c.failErr(w, r, a, err)
 			return
@@ -432,7 +442,7 @@ func (c *Console) memberEdit(w http.ResponseWriter, r *http.Request, a *auth.Acc
 
 func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id, action := r.PathValue("id"), lastSegment(r.URL.Path)
-	f := newForm(r, action)
+	f := console.NewForm(r, action)
 	var err error
 	switch action {
 	case "onboarded":
@@ -448,11 +458,11 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 	case "workplaces":
 		err = c.reg.SetMemberWorkplaces(r.Context(), a, id, r.PostForm["workplace"])
 	case "occupations":
-		if text := f.text("occupation", "field.occupation", 200, false, true); f.ok() {
+		if text := f.Text("occupation", "field.occupation", 200, false, true); f.OK() {
 			err = c.reg.AddOccupation(r.Context(), a, id, text)
 		}
 	case "notes":
-		if body := f.text("note", "field.note", maxNote, true, true); f.ok() {
+		if body := f.Text("note", "field.note", maxNote, true, true); f.OK() {
 			if _, err = c.reg.LoadMember(r.Context(), a, id, auth.ManageMembers); err == nil {
 				err = c.reg.AddNote(r.Context(), a, "member", id, body)
 			}
@@ -461,12 +471,12 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, a *auth.A
 	if errors.Is(err, ErrWrongState) {
 		// Done twice, or by someone else meanwhile: show the member as
 		// they are now.
-		f.clash("", "", "err.wrong_state_now")
+		f.Clash("", "", "err.wrong_state_now")
 	} else if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
-	if !f.ok() {
+	if !f.OK() {
 		c.showMember(w, r, a, id, f)
 		return
 	}
@@ -478,32 +488,32 @@ func (c *Console) memberNewForm(w http.ResponseWriter, r *http.Request, a *auth.
 }
 
 func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	f := newForm(r, "new")
-	number := f.number("number", "field.number_hint")
+	f := console.NewForm(r, "new")
+	number := f.Number("number", "field.number_hint")
 	md := c.memberFields(f)
-	occ := f.text("occupation", "field.occupation", 200, false, false)
-	if md.Lang = f.text("lang", "field.lang_hint", 10, false, false); md.Lang != "" && !validLang(md.Lang) {
-		f.bad("lang", "field.lang_hint", "err.lang")
+	occ := f.Text("occupation", "field.occupation", 200, false, false)
+	if md.Lang = f.Text("lang", "field.lang_hint", 10, false, false); md.Lang != "" && !validLang(md.Lang) {
+		f.Bad("lang", "field.lang_hint", "err.lang")
 	}
 	// "Add anyway" is offered once the email turned out to be a member's
 	// (two people sharing an address): only then is a second member made.
 	anyway := r.PostFormValue("anyway") == "yes"
 	var data newMemberData
-	if f.ok() {
+	if f.OK() {
 		id, _, err := c.reg.AddMember(r.Context(), a, md, occ, number, anyway)
 		var dup *members.DuplicateError
 		switch {
 		case errors.As(err, &dup):
-			f.clash("email", "field.email", "err.member_exists")
+			f.Clash("email", "field.email", "err.member_exists")
 			data.Duplicate = true
 			if data.Dups, data.DupHidden, err = c.dupViews(r.Context(), a, dup.Members); err != nil {
 				c.failErr(w, r, a, err)
 				return
 			}
 		case errors.Is(err, ErrNumberTaken):
-			f.clash("number", "field.number_hint", "err.number_taken")
+			f.Clash("number", "field.number_hint", "err.number_taken")
 		case errors.Is(err, ErrBadNumber):
-			f.bad("number", "field.number_hint", "err.bad_number")
+			f.Bad("number", "field.number_hint", "err.bad_number")
 		case err != nil:
 			c.failErr(w, r, a, err)
 			return
@@ -512,7 +522,7 @@ func (c *Console) memberCreate(w http.ResponseWriter, r *http.Request, a *auth.A
 			return
 		}
 	}
-	c.renderForm(w, r, a, f.status(), "member_new.html", tr(r, "title.member_new"), data, f)
+	c.renderForm(w, r, a, f.Status(), "member_new.html", tr(r, "title.member_new"), data, f)
 }
 
 // newMemberData is what the add-a-member form shows when it comes back:
@@ -530,7 +540,7 @@ func (c *Console) workplaces(w http.ResponseWriter, r *http.Request, a *auth.Acc
 
 // showWorkplaces shows the list of workplaces with the new-workplace form
 // (f: that form come back with problems).
-func (c *Console) showWorkplaces(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
+func (c *Console) showWorkplaces(w http.ResponseWriter, r *http.Request, a *auth.Account, f *console.Form) {
 	wps, err := c.reg.ListWorkplaces(r.Context(), a)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -538,7 +548,7 @@ func (c *Console) showWorkplaces(w http.ResponseWriter, r *http.Request, a *auth
 	}
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	c.renderForm(w, r, a, status, "workplaces.html", tr(r, "nav.workplaces"), map[string]any{"List": wps, "CanManage": a.Can(auth.ManageWorkplaces)}, f)
 }
@@ -549,7 +559,7 @@ func (c *Console) workplace(w http.ResponseWriter, r *http.Request, a *auth.Acco
 
 // showWorkplace shows a workplace's page (f: its edit form come back with
 // problems).
-func (c *Console) showWorkplace(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+func (c *Console) showWorkplace(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *console.Form) {
 	wp, err := c.reg.LoadWorkplace(r.Context(), a, id)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -578,24 +588,24 @@ func (c *Console) showWorkplace(w http.ResponseWriter, r *http.Request, a *auth.
 	}
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	c.renderForm(w, r, a, status, "workplace.html", wp.Name, d, f)
 }
 
 func (c *Console) workplaceSave(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	f := newForm(r, "workplace")
-	name := f.text("name", "wp.name", 200, false, true)
-	email := f.email("contact_email", "wp.contact_email", false)
-	desc := f.text("description", "wp.description", 5000, true, false)
-	if f.ok() {
+	f := console.NewForm(r, "workplace")
+	name := f.Text("name", "wp.name", 200, false, true)
+	email := f.Email("contact_email", "wp.contact_email", false)
+	desc := f.Text("description", "wp.description", 5000, true, false)
+	if f.OK() {
 		saved, err := c.reg.SaveWorkplace(r.Context(), a, members.Workplace{ID: id, Name: name, ContactEmail: email, Description: desc})
 		switch {
 		case errors.Is(err, members.ErrWorkplaceNameTaken):
 			// A conflict the person resolves by choosing another name:
 			// the same page again, 409, with what they typed.
-			f.clash("name", "wp.name", "err.workplace_name_taken")
+			f.Clash("name", "wp.name", "err.workplace_name_taken")
 		case err != nil:
 			c.failErr(w, r, a, err)
 			return
@@ -639,10 +649,10 @@ func (c *Console) exportForm(w http.ResponseWriter, r *http.Request, a *auth.Acc
 	c.showExport(w, r, a, nil)
 }
 
-func (c *Console) showExport(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
+func (c *Console) showExport(w http.ResponseWriter, r *http.Request, a *auth.Account, f *console.Form) {
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	c.renderForm(w, r, a, status, "export.html", tr(r, "title.export"), map[string]any{"Columns": ExportColumns,
 		"Categories": exportCategories}, f)
@@ -652,8 +662,8 @@ func (c *Console) showExport(w http.ResponseWriter, r *http.Request, a *auth.Acc
 var exportCategories = []string{members.CatCurrent, members.CatNew, members.CatPast, members.CatAll}
 
 func (c *Console) exportMembers(w http.ResponseWriter, r *http.Request, a *auth.Account) {
-	f := newForm(r, "export")
-	cat := f.choice("list", "list", "export.members", exportCategories)
+	f := console.NewForm(r, "export")
+	cat := f.Choice("list", "list", "export.members", exportCategories)
 	var cols []string
 	for _, col := range r.PostForm["column"] {
 		if contains(ExportColumns, col) {
@@ -661,9 +671,9 @@ func (c *Console) exportMembers(w http.ResponseWriter, r *http.Request, a *auth.
 		}
 	}
 	if len(cols) == 0 {
-		f.bad("columns", "export.columns", "err.nothing_chosen")
+		f.Bad("columns", "export.columns", "err.nothing_chosen")
 	}
-	if !f.ok() {
+	if !f.OK() {
 		c.showExport(w, r, a, f)
 		return
 	}
@@ -680,10 +690,10 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	q := r.URL.Query().Get("q")
 	// The search text is an action code or an id (never personal data,
 	// so a GET); one that cannot be searched for comes back to its field.
-	if _, key, args := checkText(q, maxAuditQuery, false); key != "" {
-		f := &formState{key: "audit", lang: langOf(r), sent: url.Values{"q": {q}}}
-		f.bad("q", "audit.search", key, args...)
-		c.renderForm(w, r, a, f.status(), "audit.html", tr(r, "nav.audit"), map[string]any{"Q": q}, f)
+	if _, key, args := console.CheckText(q, maxAuditQuery, false); key != "" {
+		f := console.FormOf(r, "audit", url.Values{"q": {q}})
+		f.Bad("q", "audit.search", key, args...)
+		c.renderForm(w, r, a, f.Status(), "audit.html", tr(r, "nav.audit"), map[string]any{"Q": q}, f)
 		return
 	}
 	es, err := auth.SearchAudit(r.Context(), c.d.DB, q)
@@ -701,9 +711,9 @@ const maxAuditQuery = 100
 // What stops it is shown on the member's page, pointing at what to change.
 func (c *Console) memberEmail(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id, name := r.PathValue("id"), r.PostFormValue("name")
-	f := newForm(r, "email")
+	f := console.NewForm(r, "email")
 	if !contains(EmailNames, name) {
-		f.bad("", "", "err.choose_email")
+		f.Bad("", "", "err.choose_email")
 	} else {
 		var err error
 		if r.PostFormValue("op") == "send" {
@@ -720,10 +730,10 @@ func (c *Console) memberEmail(w http.ResponseWriter, r *http.Request, a *auth.Ac
 		}
 		switch {
 		case errors.Is(err, errNoEmail):
-			f.about = "edit" // the message goes next to the contact data's email field
-			f.clash("email", "field.email", "err.no_email")
+			f.About("edit") // the message goes next to the contact data's email field
+			f.Clash("email", "field.email", "err.no_email")
 		case errors.Is(err, errBadEmail):
-			f.clash("", "", "err.bad_email")
+			f.Clash("", "", "err.bad_email")
 		default:
 			c.failErr(w, r, a, err)
 			return
@@ -747,7 +757,7 @@ func (c *Console) emailForm(w http.ResponseWriter, r *http.Request, a *auth.Acco
 
 // showEmailForm shows the template editor (f: an edit come back with
 // problems, its subject and text as typed).
-func (c *Console) showEmailForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
+func (c *Console) showEmailForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *console.Form) {
 	name, lang := r.PathValue("name"), r.PathValue("lang")
 	t, err := c.EmailTemplate(r.Context(), name, lang)
 	if errors.Is(err, ErrNotFound) && contains(EmailNames, name) && validLang(lang) {
@@ -759,7 +769,7 @@ func (c *Console) showEmailForm(w http.ResponseWriter, r *http.Request, a *auth.
 	}
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	c.renderForm(w, r, a, status, "email_form.html", tr(r, "title.email_form", "name", label(langOf(r), "mailname.", name), "lang", lang), map[string]any{"T": t, "Vars": EmailVars}, f)
 }
@@ -768,10 +778,10 @@ func (c *Console) emailSave(w http.ResponseWriter, r *http.Request, a *auth.Acco
 	t := EmailTemplate{Name: r.PathValue("name"), Lang: r.PathValue("lang")}
 	reset := r.PostFormValue("op") == "reset"
 	if !reset {
-		f := newForm(r, "template")
-		t.Subject = f.text("subject", "field.subject", maxSubject, false, true)
-		t.Body = f.text("body", "field.text", maxTemplate, true, true)
-		if !f.ok() {
+		f := console.NewForm(r, "template")
+		t.Subject = f.Text("subject", "field.subject", maxSubject, false, true)
+		t.Body = f.Text("body", "field.text", maxTemplate, true, true)
+		if !f.OK() {
 			c.showEmailForm(w, r, a, f)
 			return
 		}

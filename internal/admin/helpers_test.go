@@ -15,6 +15,7 @@ import (
 
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
+	"unionhall/internal/console"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 	"unionhall/internal/events"
@@ -58,7 +59,7 @@ func newRig(t testing.TB, d *db.DB) *rig {
 	a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: box, BaseURL: "http://console.test", Logger: dbtest.Logger(), PerAddress: 1 << 20, PerEmail: 1 << 20})
 	ev := newEventStore(t, d, kr, box)
 	reg := newRegistry(d, kr, a)
-	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Events: ev, Logger: dbtest.Logger(), Members: reg,
+	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection()}, Logger: dbtest.Logger(), Members: reg,
 		FeeInfo: func(lang string) string { return "Fee (" + lang + "): 1 % of income." }})
 	mux := http.NewServeMux()
 	a.Register(mux)

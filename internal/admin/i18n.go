@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/language"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/console"
 	"unionhall/internal/web"
 )
 
@@ -31,18 +32,18 @@ var messagesJSON []byte
 
 var messages = web.MustCatalog("admin", messagesJSON)
 
-// T returns message key in lang with {name} placeholders replaced from args
-// (pairs of name, value); see web.Catalog.
-func T(lang, key string, args ...any) string { return messages.T(lang, key, args...) }
+// The console's own texts join the sections' in the console's one
+// catalog (console.AddTexts), so a section's page can use the shell's
+// words and the shell can label a section's permissions.
+func init() { console.AddTexts("admin", messages) }
+
+// T returns text key in lang from the console's texts (the shell's and
+// every section's) with {name} placeholders replaced from args (pairs of
+// name, value); see web.Catalog.
+func T(lang, key string, args ...any) string { return console.T(lang, key, args...) }
 
 // has reports whether key has a text in lang or in the fallback language.
-func has(lang, key string) bool {
-	if _, ok := messages[lang][key]; ok {
-		return true
-	}
-	_, ok := messages[web.CatalogFallback][key]
-	return ok
-}
+func has(lang, key string) bool { return console.Has(lang, key) }
 
 // pluralTags are the parsed tags of the console's languages.
 var pluralTags = map[string]language.Tag{}
@@ -96,15 +97,10 @@ func label(lang, prefix, code string) string {
 }
 
 // langOf is the language chosen for the request (see guard).
-func langOf(r *http.Request) string {
-	if l := auth.LangFrom(r.Context()); l != "" {
-		return l
-	}
-	return auth.NegotiateLang(r)
-}
+func langOf(r *http.Request) string { return console.Lang(r) }
 
 // tr is T in the request's language.
-func tr(r *http.Request, key string, args ...any) string { return T(langOf(r), key, args...) }
+func tr(r *http.Request, key string, args ...any) string { return console.Tr(r, key, args...) }
 
 // funcs is the template function map for one language.
 func (c *Console) funcs(lang string) template.FuncMap {
@@ -146,7 +142,7 @@ func (c *Console) funcs(lang string) template.FuncMap {
 		"has":       func(list []string, s string) bool { return contains(list, s) },
 		"who":       c.actorName,
 		"join":      strings.Join,
-		"field":     field(lang),
+		"field":     console.Field(lang),
 	}
 }
 

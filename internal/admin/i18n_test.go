@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"unionhall/internal/auth"
-	"unionhall/internal/events"
+	"unionhall/internal/console"
 	"unionhall/internal/members"
 	"unionhall/internal/web/catalogtest"
 )
@@ -18,6 +18,18 @@ import (
 // wantForms are the plural forms each language needs for whole numbers
 // (English one/other; Czech one/few/other), as the console's own
 // pluralForm picks them.
+// pluralUses are the keys the counts ({{tn "key" n}}) need in lang: one
+// per plural form.
+func pluralUses(counts []catalogtest.Use, lang string) []catalogtest.Use {
+	var forms []catalogtest.Use
+	for _, u := range counts {
+		for _, f := range wantForms(lang) {
+			forms = append(forms, catalogtest.Use{Where: u.Where + " (plural)", Key: u.Key + "." + f})
+		}
+	}
+	return forms
+}
+
 func wantForms(lang string) []string {
 	seen := map[string]bool{}
 	for n := range 1000 {
@@ -68,9 +80,9 @@ var (
 	tmplCountRE = regexp.MustCompile(`[({]\s*tn "([^"]+)"`)
 	goKeyRE     = regexp.MustCompile(`(?:\btr\(r, |\bT\(lang, |c\.fail\(w, r, a, [^,]+, |return md, )"([a-z_.]+)"`)
 	// A form's checks (forms.go) name the field's label key and the
-	// message key among their arguments: f.text("name", "wp.name", …),
-	// f.bad("columns", "export.columns", "err.nothing_chosen").
-	formCallRE = regexp.MustCompile(`\.(?:text|email|number|date|choice|bad|clash)\(([^)]*)\)`)
+	// message key among their arguments: f.Text("name", "wp.name", …),
+	// f.Bad("columns", "export.columns", "err.nothing_chosen").
+	formCallRE = regexp.MustCompile(`\.(?:Text|Email|Number|Date|Choice|Bad|Clash)\(([^)]*)\)`)
 	formKeyRE  = regexp.MustCompile(`"([a-z_]+\.[a-z_.]+)"`)
 	// The label of a field built in a template: (field $f "name" "label.key" …).
 	tmplFieldRE = regexp.MustCompile(`\(field \S+ "[^"]+" "([^"]+)"`)
@@ -98,22 +110,13 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 		t.Fatalf("only %d translation calls found: has the call pattern changed?", n)
 	}
 	for _, lang := range auth.Languages {
-		var forms []catalogtest.Use
-		for _, u := range counts {
-			for _, f := range wantForms(lang) {
-				forms = append(forms, catalogtest.Use{Where: u.Where + " (plural)", Key: u.Key + "." + f})
-			}
-		}
-		catalogtest.Known(t, messages, []string{lang}, forms...)
+		catalogtest.Known(t, messages, []string{lang}, pluralUses(counts, lang)...)
 	}
 
 	families := map[string][]string{
 		"state.": States, "states.": States,
 		"cat.":        {members.CatNew, members.CatCurrent, members.CatPast, members.CatAll},
 		"cats.":       {members.CatNew, members.CatCurrent, members.CatPast, members.CatAll},
-		"reg.":        {events.StatusConfirmed, events.StatusWaiting, events.StatusCancelled},
-		"audience.":   messageAudiences,
-		"role.":       auth.Roles,
 		"col.":        ExportColumns,
 		"mailname.":   EmailNames,
 		"langname.":   auth.Languages,
@@ -123,7 +126,7 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 		"app.action.": {"accept", "delete", "resend"},
 		"field.":      {"first_name", "last_name", "email", "phone", "address", "city", "postal_code", "date_of_birth", "company"},
 		"status.":     {"400", "403", "404", "409", "422", "500"},
-		"err.":        {"control", "bidi", "encoding", "too_long"}, // from checkText
+		"err.":        {"control", "bidi", "encoding", "too_long"}, // from console.CheckText
 	}
 	for name := range transitions {
 		families["app.action."] = append(families["app.action."], name)
@@ -139,6 +142,13 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 		}
 	}
 	catalogtest.Known(t, messages, auth.Languages, uses...)
+	// Every grantable permission has its label, the console's own here and
+	// a section's where the section declared it (console.Declare).
+	var roles []catalogtest.Use
+	for _, role := range auth.Roles {
+		roles = append(roles, catalogtest.Use{Where: "auth.Roles", Key: "role." + role})
+	}
+	catalogtest.Known(t, console.Catalog(), auth.Languages, roles...)
 	// An unknown code shows as itself rather than as a missing key.
 	if got := label("cs", "audit.", "something.new"); got != "something.new" {
 		t.Errorf("unknown audit code shown as %q", got)
@@ -153,9 +163,9 @@ func TestTemplatesAndCodeUseKnownKeys(t *testing.T) {
 // found as the string literals passed to audit(…) and as Action: "…" in
 // Entry literals.
 func TestAuditActionsListed(t *testing.T) {
-	codeRE := regexp.MustCompile(`(?:Action: |(?:c|reg)\.audit\([^,]+, [^,]+, [^,]+, |action (?::)?= |memberUpdate\([^,]+, [^,]+, [^,]+, )"([a-z.-]+)"`)
+	codeRE := regexp.MustCompile(`(?:Action: |(?:c|reg)\.audit\([^,]+, [^,]+, [^,]+, |consoleAudit\([^,]+, [^,]+, [^,]+, [^,]+, |action (?::)?= |memberUpdate\([^,]+, [^,]+, [^,]+, )"([a-z.-]+)"`)
 	var files []string
-	for _, dir := range []string{".", "../auth", "../members"} {
+	for _, dir := range []string{".", "../auth", "../members", "../events"} {
 		matches, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, matches...)
 	}

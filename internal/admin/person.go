@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"unionhall/internal/auth"
+	"unionhall/internal/console"
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 )
@@ -146,7 +147,7 @@ type eraseData struct {
 // showMemberErase shows the erase confirmation (f: a confirmation come back
 // with problems). The page names the member, so it is an opening of the
 // record and is recorded as one.
-func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *console.Form) {
 	m, err := c.reg.LoadMember(r.Context(), a, id, auth.ManageMembers)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -162,7 +163,7 @@ func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *aut
 	}
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	apps, files, err := membership.CountMemberApplications(r.Context(), c.d.DB, m.ID)
 	if err != nil {
@@ -179,28 +180,28 @@ func (c *Console) showMemberErase(w http.ResponseWriter, r *http.Request, a *aut
 // confirmation again (422) and changes nothing.
 func (c *Console) memberErase(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	f := newForm(r, "erase")
-	typed := f.text("confirm_number", "erase.confirm_field", 20, false, true)
+	f := console.NewForm(r, "erase")
+	typed := f.Text("confirm_number", "erase.confirm_field", 20, false, true)
 	m, err := c.reg.LoadMember(r.Context(), a, id, auth.ManageMembers)
 	if err != nil {
 		c.failErr(w, r, a, err)
 		return
 	}
 	if m.Erased {
-		f.clash("", "", "err.wrong_state_now")
+		f.Clash("", "", "err.wrong_state_now")
 		c.showMember(w, r, a, id, f)
 		return
 	}
-	if f.ok() && typed != strconv.FormatInt(m.Number, 10) {
-		f.bad("confirm_number", "erase.confirm_field", "err.erase_number", "number", m.Number)
+	if f.OK() && typed != strconv.FormatInt(m.Number, 10) {
+		f.Bad("confirm_number", "erase.confirm_field", "err.erase_number", "number", m.Number)
 	}
-	if !f.ok() {
+	if !f.OK() {
 		c.showMemberErase(w, r, a, id, f)
 		return
 	}
 	err = c.reg.RecordLeaving(r.Context(), a, id, true)
 	if errors.Is(err, ErrWrongState) {
-		f.clash("", "", "err.wrong_state_now")
+		f.Clash("", "", "err.wrong_state_now")
 		c.showMember(w, r, a, id, f)
 		return
 	}
@@ -221,7 +222,7 @@ func (c *Console) applicationDeleteForm(w http.ResponseWriter, r *http.Request, 
 // showApplicationDelete shows the delete confirmation (f: a confirmation
 // come back with problems); like the application's page, it is an opening
 // of the application and is recorded.
-func (c *Console) showApplicationDelete(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *formState) {
+func (c *Console) showApplicationDelete(w http.ResponseWriter, r *http.Request, a *auth.Account, id string, f *console.Form) {
 	app, err := c.LoadApplication(r.Context(), id)
 	if err != nil {
 		c.failErr(w, r, a, err)
@@ -242,7 +243,7 @@ func (c *Console) showApplicationDelete(w http.ResponseWriter, r *http.Request, 
 	}
 	status := http.StatusOK
 	if f != nil {
-		status = f.status()
+		status = f.Status()
 	}
 	c.renderForm(w, r, a, status, "application_delete.html", tr(r, "title.application_delete"),
 		map[string]any{"App": app, "Notes": notes}, f)
@@ -253,16 +254,16 @@ func (c *Console) showApplicationDelete(w http.ResponseWriter, r *http.Request, 
 // and nothing changes.
 func (c *Console) applicationDelete(w http.ResponseWriter, r *http.Request, a *auth.Account) {
 	id := r.PathValue("id")
-	f := newForm(r, "delete")
+	f := console.NewForm(r, "delete")
 	if r.PostFormValue("confirm") != "yes" {
-		f.bad("confirm", "del.confirm_field", "err.confirm_delete")
+		f.Bad("confirm", "del.confirm_field", "err.confirm_delete")
 		c.showApplicationDelete(w, r, a, id, f)
 		return
 	}
 	err := c.DeleteApplication(r.Context(), a, id)
 	if errors.Is(err, ErrWrongState) {
 		// Someone re-evaluated it meanwhile: show where it is now.
-		f.clash("", "", "err.wrong_state_now")
+		f.Clash("", "", "err.wrong_state_now")
 		c.showApplication(w, r, a, id, f)
 		return
 	}

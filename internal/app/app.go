@@ -25,6 +25,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/changes"
 	"unionhall/internal/config"
+	"unionhall/internal/console"
 	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/events"
@@ -145,8 +146,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys)}})
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
-		Members:  a.Members,
-		Events:   a.Events, // the console's events pages (counts, registrants, check-in)
+		Members: a.Members,
+		// Each feature's console pages, navigation and permissions, from
+		// its own folder (internal/console): the events pages.
+		Sections: []console.Section{a.Events.ConsoleSection()},
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		Location: s.Location, Now: now, Logger: logger})
 	a.Admin.Register(a.mux) // every /admin/ route checks its permission itself
@@ -175,7 +178,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 			CORS: []web.CORSRoute{{Path: membership.APIPath, Method: http.MethodPost, Origins: cfg.Join.AllowedOrigins}},
 			// Cached public pages skip the router and the middleware
 			// (issue 8; site.Server.ServeCached says why that is safe).
-			Fast: a.Site.ServeCached})
+			Fast: a.fastPath()})
 	}
 	if err != nil {
 		a.Close()
@@ -245,6 +248,7 @@ func (a *App) routeContentTypes(public http.Handler) http.Handler {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodPost {
 			s := a.Site.Site()
 			if p := s.PageByURL(r.URL.Path); p != nil && p.Type == "register" && p.Kind == content.KindSection && p.Visible(a.now()) {
+				r.Pattern = JoinFormPattern // for the metrics, never the page's URL
 				a.Join.ServeForm(w, r, p.Lang, p)
 				return
 			}

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"unionhall/internal/admin"
 	"unionhall/internal/dbtest"
+	"unionhall/internal/events"
 	"unionhall/internal/mailtest"
 	"unionhall/internal/seal"
 )
@@ -185,7 +185,7 @@ func TestTwoProcesses(t *testing.T) {
 			}
 		}
 	}
-	eventID := admin.EventID("id:meeting")
+	eventID := events.EventID("id:meeting")
 	res, err = console.PostForm(b.url+"/admin/events/"+eventID+"/close", url.Values{"op": {"close"}})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,10 @@ import (
 // Prometheus metrics on metrics_addr when set (internal/metrics). See
 // docs/operations.md, "What to monitor".
 
+// JoinFormPattern is the route the metrics count the site's join form
+// under (its URL comes from the content, e.g. /cs/prihlaska/).
+const JoinFormPattern = "/{join-form}/"
+
 // watch prepares the health checks and, when metrics are on, the figures
 // read at scrape time. openStorage calls it once the database, the queue
 // and the change bus exist.
@@ -53,6 +57,17 @@ func (a *App) countRequests(mux *http.ServeMux) http.Handler {
 		return mux
 	}
 	return a.Metrics.Middleware(mux)
+}
+
+// fastPath is the site's cache in front of the stack (web.StackOptions.Fast),
+// except with metrics on: they are counted around the mux, where the route
+// pattern is known, and must see every request, so then cached pages take
+// the full path like the others.
+func (a *App) fastPath() func(http.ResponseWriter, *http.Request) bool {
+	if a.Metrics != nil {
+		return nil
+	}
+	return a.Site.ServeCached
 }
 
 // withHealth answers the health paths before the access log and the other

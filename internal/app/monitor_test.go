@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +31,9 @@ func TestMonitoring(t *testing.T) {
 			cfg := config.Default()
 			cfg.DataDir = t.TempDir()
 			cfg.SiteDir = meetingSite(t)
+			// The site's own join section: routed by content, like events.
+			os.MkdirAll(filepath.Join(cfg.SiteDir, "content/signup"), 0o755)
+			os.WriteFile(filepath.Join(cfg.SiteDir, "content/signup/_index.en.md"), []byte("---\ntitle: Sign up\ntype: register\n---\nJoin us.\n"), 0o644)
 			cfg.MetricsAddr = "127.0.0.1:0"
 			if engine == "postgres" {
 				cfg.DatabaseURL = dbtest.NewPostgresDatabase(t)
@@ -68,12 +74,20 @@ func TestMonitoring(t *testing.T) {
 				token    = "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1"
 				invented = "no-such-page-kjh3k4j5h"
 			)
-			if code := do("GET", "/en/events/meeting/", nil); code != 200 {
-				t.Fatalf("event page: %d", code)
+			// Three times: the second and third come from the page cache,
+			// which must not skip the count (the fast path is off with
+			// metrics on).
+			for range 3 {
+				if code := do("GET", "/en/events/meeting/", nil); code != 200 {
+					t.Fatalf("event page: %d", code)
+				}
 			}
 			form := url.Values{"name": {name}, "email": {email}, "lang": {"en"}, "consent": {"yes"}}
 			if code := do("POST", "/en/events/meeting/register/", form); code >= 400 {
 				t.Fatalf("register: %d", code)
+			}
+			if code := do("GET", "/en/signup/", nil); code != 200 {
+				t.Fatalf("join form: %d", code)
 			}
 			do("GET", "/admin/members/"+memberID, nil)
 			do("GET", "/auth/link?token="+token, nil)
@@ -108,9 +122,16 @@ func TestMonitoring(t *testing.T) {
 					t.Errorf("the scrape holds %q", secret)
 				}
 			}
+			if m := regexp.MustCompile(`unionhall_http_requests_total\{code="200",method="GET",route="/"\} (\d+)`).FindStringSubmatch(scrape); m == nil {
+				t.Error("no count of GET / answers")
+			} else if n, _ := strconv.Atoi(m[1]); n < 3 {
+				t.Errorf("%d GET / answers counted, want at least the 3 event page views", n)
+			}
 			for _, want := range []string{
 				`unionhall_http_requests_total{code="200",method="GET",route="/"}`,
 				`route="/admin/members/{id}"`,
+				`method="POST",route="/{event}/register/"`,
+				`method="GET",route="/{join-form}/"`,
 				`route="/auth/link"`,
 				`unionhall_jobs{state="done"}`,
 				`unionhall_jobs_overdue_seconds 0`,

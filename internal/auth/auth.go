@@ -338,7 +338,7 @@ func NormaliseWorkplaceName(s string) string {
 
 // WorkplaceNameIndex is the keyed blind index of a workplace name, the only
 // form in which a name can be looked up in the database: the name itself is
-// sealed with the rest of the workplace (internal/admin/workplaces.go) so a
+// sealed with the rest of the workplace (internal/members/workplaces.go) so a
 // stolen copy does not tell which employers members work for. It lives here
 // rather than in internal/admin because single sign-on (ssoLogin) matches
 // group claims against it and internal/auth cannot import internal/admin.

@@ -157,7 +157,7 @@ func TestOIDCSignIn(t *testing.T) {
 		srv.Config.Handler = web.Stack(mux, dbtest.Logger())
 
 		// Workplaces as the console stores them: the name sealed, found by
-		// its blind index only (internal/admin/workplaces.go).
+		// its blind index only (internal/members/workplaces.go).
 		for id, name := range map[string]string{"aaaaaaaaaaaaaaaaaaaaaaaaaa": "Depot", "bbbbbbbbbbbbbbbbbbbbbbbbbb": "Kvádr Software",
 			"cccccccccccccccccccccccccc": "Elsewhere"} {
 			data, err := keys.Seal([]byte(`{"name":"`+name+`"}`), seal.AAD("workplaces", "data", id))

@@ -6,7 +6,8 @@ import (
 )
 
 // Permissions. An account holds a set of them (its "roles"); every console
-// route names exactly one.
+// route names exactly one. These are the console's own; a feature declares
+// its own from its folder (console.Declare).
 const (
 	ListApplications    = "list-applications"
 	ViewApplication     = "view-application"
@@ -17,25 +18,35 @@ const (
 	ListWorkplaces      = "list-workplaces"
 	ManageWorkplaces    = "manage-workplaces"
 	SuperPowers         = "super-powers"
-	// ListEvents shows the events with built-in registration: counts,
-	// registrants with their personal data, the CSV export and check-in.
-	ListEvents = "list-events"
-	// ManageEvents closes or reopens registration early and messages an
-	// event's registrants.
-	ManageEvents = "manage-events"
 
 	// SignedIn is met by every signed-in account (the dashboard, sign out).
 	// It is not a role that can be granted.
 	SignedIn = "signed-in"
 )
 
-// Roles lists the grantable permissions, in display order.
+// Roles lists the grantable permissions, in display order: the
+// console's own here, and the features' as they declare them
+// (DeclareRole, from console.Declare; events adds list-events and
+// manage-events).
 var Roles = []string{
 	ListApplications, ViewApplication, ResolveApplications,
 	ListMembers, ViewMember, ManageMembers,
 	ListWorkplaces, ManageWorkplaces,
-	ListEvents, ManageEvents,
 	SuperPowers,
+}
+
+// DeclareRole adds a feature's permission to Roles (before super-powers,
+// which stays last), once. Features declare theirs from init
+// (console.Declare), before anything reads Roles, so Roles needs no lock.
+func DeclareRole(name string) {
+	if name == "" || name == SignedIn || slices.Contains(Roles, name) {
+		return
+	}
+	i := slices.Index(Roles, SuperPowers)
+	if i < 0 {
+		i = len(Roles)
+	}
+	Roles = slices.Insert(Roles, i, name)
 }
 
 // ValidRole reports whether r is a grantable permission.

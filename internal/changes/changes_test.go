@@ -102,14 +102,12 @@ func TestPublishReachesEveryProcess(t *testing.T) {
 // sent meanwhile are lost; afterwards notices arrive again.
 func TestReconnectDropsEverything(t *testing.T) {
 	d := dbtest.Postgres(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b := New(d, dbtest.Logger())
-	b.MaxBackoff = 200 * time.Millisecond
-	var site, accounts atomic.Int64
-	b.Subscribe(TopicSite, func() { site.Add(1) })
-	b.Subscribe(TopicAccounts, func() { accounts.Add(1) })
-	go b.Run(ctx)
+	ctx := t.Context()
+	var accounts atomic.Int64
+	b, site := runBus(t, d, func(b *Bus) {
+		b.MaxBackoff = 200 * time.Millisecond
+		b.Subscribe(TopicAccounts, func() { accounts.Add(1) })
+	})
 	waitFor(t, "listening", func() bool { return b.pid.Load() != 0 && site.Load() == 1 })
 	pid := b.pid.Load()
 
@@ -134,16 +132,21 @@ func TestReconnectDropsEverything(t *testing.T) {
 	waitFor(t, "a notice after reconnecting", func() bool { return site.Load() == before+1 })
 }
 
-// A quiet connection is pinged; a ping that fails reconnects.
+// runBus starts a bus on d, after mod, that counts the site topic in site;
+// it stops when the test ends.
+func runBus(t *testing.T, d *db.DB, mod func(*Bus)) (b *Bus, site *atomic.Int64) {
+	b, site = New(d, dbtest.Logger()), new(atomic.Int64)
+	mod(b)
+	b.Subscribe(TopicSite, func() { site.Add(1) })
+	go b.Run(t.Context())
+	return b, site
+}
+
+// A quiet connection is checked with a ping, and kept while it answers.
 func TestQuietConnectionIsChecked(t *testing.T) {
 	d := dbtest.Postgres(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b := New(d, dbtest.Logger())
-	b.QuietPing = 20 * time.Millisecond
-	var site atomic.Int64
-	b.Subscribe(TopicSite, func() { site.Add(1) })
-	go b.Run(ctx)
+	ctx := t.Context()
+	b, site := runBus(t, d, func(b *Bus) { b.QuietPing = 20 * time.Millisecond })
 	waitFor(t, "listening", func() bool { return b.pid.Load() != 0 })
 	// Several quiet periods pass without a reconnection.
 	waitFor(t, "quiet pings", func() bool { return b.pings.Load() >= 5 })

@@ -117,26 +117,7 @@ func TestParseDuration(t *testing.T) {
 // TestREADMEExample keeps the settings example in the README true: it must
 // load, with no unknown key, and validate.
 func TestREADMEExample(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), "```toml\n")
-	if !ok {
-		t.Fatal("README has no ```toml block")
-	}
-	block, _, _ := strings.Cut(rest, "```")
-	path := filepath.Join(t.TempDir(), "unionhall.toml")
-	if err := os.WriteFile(path, []byte(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := Load(path, envMap(nil))
-	if err != nil {
-		t.Fatalf("README example: %v", err)
-	}
-	if err := c.Validate(); err != nil {
-		t.Fatalf("README example does not validate: %v", err)
-	}
+	c := docExample(t, "README.md", nil)
 	if c.OIDC.RolesClaim == "" || c.Members.FeeInfo["cs"] == "" || c.Join.VerificationTTL.Duration != 14*24*time.Hour {
 		t.Errorf("README example not read whole: %+v", c)
 	}

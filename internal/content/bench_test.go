@@ -106,7 +106,7 @@ func TestLoadGenerated(t *testing.T) {
 	if HasErrors(s.Problems) {
 		t.Fatalf("problems: %v", s.Problems)
 	}
-	if p := s.PageByURL("/cs/akce/2024/event-number-0/"); p == nil || !strings.Contains(string(p.Body), `class="contacts"`) {
+	if p := s.PageByURL("/cs/akce/2024/event-number-0/"); p == nil || !strings.Contains(string(p.Body()), `class="contacts"`) {
 		t.Errorf("generated event missing or unexpanded")
 	}
 }

@@ -83,8 +83,8 @@ func TestBuildOptions(t *testing.T) {
 	if len(home.Parts) != 2 || home.Parts[0].File != "content/homepage/hero.en.md" || home.Parts[1].Title != "About Us" {
 		t.Fatalf("parts %v", home.Parts)
 	}
-	if string(home.Parts[0].Body) != "<p>Join <strong>us</strong>.</p>\n" || !strings.Contains(string(home.Parts[1].Body), "<li>Programmer</li>") {
-		t.Errorf("parts not rendered: %q", home.Parts[0].Body)
+	if string(home.Parts[0].Body()) != "<p>Join <strong>us</strong>.</p>\n" || !strings.Contains(string(home.Parts[1].Body()), "<li>Programmer</li>") {
+		t.Errorf("parts not rendered: %q", home.Parts[0].Body())
 	}
 	if home.Resources["hero.jpg"] != "content/homepage/hero.jpg" {
 		t.Errorf("headless resources %v", home.Resources)
@@ -92,7 +92,7 @@ func TestBuildOptions(t *testing.T) {
 	if cs := s.Fragment("cs", "homepage"); cs == nil || cs.Title != "Úvod" || len(cs.Parts) != 0 {
 		t.Errorf("cs fragment %+v", cs)
 	}
-	if f := s.Fragment("en", "footer"); f == nil || string(f.Body) != "<p>Footer <a href=\"/en/\">home</a>.</p>\n" {
+	if f := s.Fragment("en", "footer"); f == nil || string(f.Body()) != "<p>Footer <a href=\"/en/\">home</a>.</p>\n" {
 		t.Errorf("footer fragment %+v", f)
 	}
 	if f := s.Fragment("en", "blocks/a"); f == nil || f.Listed() {
@@ -113,7 +113,7 @@ func TestBuildOptions(t *testing.T) {
 	}
 
 	// refs: render link resolves; headless is an error; check explains.
-	refs := string(page(t, s, "/en/refs/").Body)
+	refs := string(page(t, s, "/en/refs/").Body())
 	if !strings.Contains(refs, `<a href="/en/linked/">l</a>`) || strings.Contains(refs, "homepage") {
 		t.Errorf("refs body %s", refs)
 	}

@@ -81,6 +81,11 @@
 //     reads each file in one exactly sized allocation, renders Markdown into
 //     pooled buffers and fills shortcodes without building a Replacer per
 //     page, so a 5,000-page load allocates a quarter less.
+//   - Page bodies are kept compressed (body.go, issue 8: under 45 MB): the
+//     rendered HTML was half of the loaded site's heap, while a server
+//     renders only the pages it is asked for into its response cache. So
+//     Body is a method that decompresses (microseconds, on a cache miss),
+//     not a field.
 //   - Loading parses and renders on all cores; the result is immutable, and
 //     time-dependent decisions (publishDate, event state) take `now` so they
 //     are made per request; NextChange tells the server how long a rendered

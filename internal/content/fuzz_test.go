@@ -334,12 +334,12 @@ func FuzzLoadPage(f *testing.F) {
 			if strings.ContainsFunc(p.URL, func(r rune) bool { return r <= ' ' || isUnwantedRune(r) || r == 0x85 || r == 0x2028 || r == 0x2029 }) {
 				t.Fatalf("%s has URL %q", p.File, p.URL)
 			}
-			if p.Body != pb[i].Body || p.Description != pb[i].Description || p.Title != pb[i].Title || p.URL != pb[i].URL {
+			if p.Body() != pb[i].Body() || p.Description != pb[i].Description || p.Title != pb[i].Title || p.URL != pb[i].URL {
 				t.Fatalf("two loads differ for %s", p.File)
 			}
 			// Title and DescriptionText are text the templates escape; only
 			// the HTML fields (the first three) must be free of active markup.
-			for i, s := range []string{string(p.Body), string(p.Description), string(p.SubDescription), p.Title, p.DescriptionText, p.URL} {
+			for i, s := range []string{string(p.Body()), string(p.Description), string(p.SubDescription), p.Title, p.DescriptionText, p.URL} {
 				total += len(s)
 				if i < 3 {
 					if msg := activeMarkup(s); msg != "" {

@@ -1157,11 +1157,11 @@ func (l *loader) renderPage(ps *pageSrc) {
 			resolve = func(dest string) string { return stdhtml.UnescapeString(ex.fill(dest)) }
 		}
 		h, links := plainHTML(ex.src, resolve)
-		p.Body = template.HTML(ex.fill(h))
+		p.body = template.HTML(ex.fill(h))
 		p.links = append(p.links, links...)
 	} else if len(bytes.TrimSpace(ps.body)) > 0 {
 		h, links := l.renderMarkdownField(ps, ps.body, ps.bodyLine, nil)
-		p.Body = template.HTML(h)
+		p.body = template.HTML(h)
 		p.links = append(p.links, links...)
 	}
 	if strings.TrimSpace(ps.desc) != "" {
@@ -1177,8 +1177,9 @@ func (l *loader) renderPage(ps *pageSrc) {
 		p.links = append(p.links, links...)
 	}
 	if p.DescriptionText == "" {
-		p.DescriptionText = summarise(plainTextMax(string(p.Body), 1000), 200)
+		p.DescriptionText = summarise(plainTextMax(string(p.body), 1000), 200)
 	}
+	p.compressBody()
 	ps.body = nil // free the source: pages are immutable once rendered
 }
 

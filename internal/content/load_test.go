@@ -164,7 +164,7 @@ func TestContentFiles(t *testing.T) {
 		"assets/logo.svg":                      "<svg/>",
 	})
 	now := time.Now()
-	if p := page(t, s, "/en/"); p.Title != "Welcome" || p.Kind != KindHome || !strings.Contains(string(p.Body), "Intro text") {
+	if p := page(t, s, "/en/"); p.Title != "Welcome" || p.Kind != KindHome || !strings.Contains(string(p.Body()), "Intro text") {
 		t.Errorf("home %+v", p)
 	}
 	if s.Home("cs").Title != "Vítejte" || s.Home("xx") == nil {
@@ -218,7 +218,7 @@ func TestContentFiles(t *testing.T) {
 		t.Errorf("privacy %+v", p)
 	}
 	faq := s.PagesOfType("en", "faq", now)
-	if len(faq) != 2 || faq[0].Title != "Q1" || faq[1].Title != "Q2" || !strings.Contains(string(faq[1].Body), "JSON answer") {
+	if len(faq) != 2 || faq[0].Title != "Q1" || faq[1].Title != "Q2" || !strings.Contains(string(faq[1].Body()), "JSON answer") {
 		t.Errorf("faq %v", faq)
 	}
 	if s.Static == nil || s.Assets == nil {
@@ -493,7 +493,7 @@ func TestMarkdown(t *testing.T) {
 
 ` + "```go\nfmt.Println(\"<b>\")\n```\n",
 	})
-	b := string(page(t, s, "/en/m/").Body)
+	b := string(page(t, s, "/en/m/").Body())
 	for _, want := range []string{
 		`<h2 id="ucast-a-hlasovani">`, `<h2 id="ucast-a-hlasovani-1">`, "<table>", "<td>1</td>", "<del>old</del>",
 		`<a href="https://example.org" rel="noopener noreferrer">https://example.org</a>`,
@@ -520,17 +520,17 @@ func TestHostileText(t *testing.T) {
 		"content/blank.en.md": "\n\n   \n",
 	})
 	h := page(t, s, "/en/h/")
-	if strings.ContainsRune(h.Title, '\u202E') || strings.ContainsRune(string(h.Body), '\u202E') || strings.ContainsRune(string(h.Body), 0) || strings.Contains(string(h.Body), "\x1b") {
-		t.Errorf("control characters kept: %q %q", h.Title, h.Body)
+	if strings.ContainsRune(h.Title, '\u202E') || strings.ContainsRune(string(h.Body()), '\u202E') || strings.ContainsRune(string(h.Body()), 0) || strings.Contains(string(h.Body()), "\x1b") {
+		t.Errorf("control characters kept: %q %q", h.Title, h.Body())
 	}
 	if strings.Contains(string(h.Description), "<script") || h.DescriptionText != "hi" {
 		t.Errorf("description %q / %q", h.Description, h.DescriptionText)
 	}
 	p := page(t, s, "/en/plain/")
-	if p.Title != "Plain <b>title</b>" || string(p.Body) != "<p>&lt;script&gt;alert(1)&lt;/script&gt;<br>\nline two</p>\n" {
-		t.Errorf("plain %q %q", p.Title, p.Body)
+	if p.Title != "Plain <b>title</b>" || string(p.Body()) != "<p>&lt;script&gt;alert(1)&lt;/script&gt;<br>\nline two</p>\n" {
+		t.Errorf("plain %q %q", p.Title, p.Body())
 	}
-	if e := page(t, s, "/en/empty/"); e.Title != "Empty" || e.Body != "" {
+	if e := page(t, s, "/en/empty/"); e.Title != "Empty" || e.Body() != "" {
 		t.Errorf("empty file %+v", e)
 	}
 	if !hasProblem(s.Problems, "content/empty.en.md", 1, SevWarning, "no title") {
@@ -550,14 +550,14 @@ func TestPlainDocuments(t *testing.T) {
 		t.Errorf("d: %+v", d)
 	}
 	a := page(t, s, "/en/a/")
-	if a.Title != "Title line" || !a.Plain || string(a.Body) != "<p>First para<br>\nsame para</p>\n<p>Second para</p>\n" {
-		t.Errorf("a: %q %q", a.Title, a.Body)
+	if a.Title != "Title line" || !a.Plain || string(a.Body()) != "<p>First para<br>\nsame para</p>\n<p>Second para</p>\n" {
+		t.Errorf("a: %q %q", a.Title, a.Body())
 	}
 	b := page(t, s, "/en/b/")
-	if b.Title != "Heading Title" || b.Plain || !strings.Contains(string(b.Body), "<em>markdown</em>") {
-		t.Errorf("b: %q %q", b.Title, b.Body)
+	if b.Title != "Heading Title" || b.Plain || !strings.Contains(string(b.Body()), "<em>markdown</em>") {
+		t.Errorf("b: %q %q", b.Title, b.Body())
 	}
-	if c := page(t, s, "/en/c/"); c.Title != "Only a title" || c.Body != "" {
+	if c := page(t, s, "/en/c/"); c.Title != "Only a title" || c.Body() != "" {
 		t.Errorf("c: %+v", c)
 	}
 }

@@ -117,7 +117,7 @@ func TestRenderBufferReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range s.Pages {
-		if p.Body == "" && !p.Synthetic {
+		if p.Body() == "" && !p.Synthetic {
 			t.Errorf("%s: empty body", p.File)
 		}
 	}

@@ -20,7 +20,8 @@ import (
 // debug.FreeOSMemory (which the server calls after a load) can return them.
 //
 //   - Rendered HTML and text of all pages go into one string that each page
-//     slices (one exact allocation, no size-class rounding).
+//     slices (one exact allocation, no size-class rounding); bodies are kept
+//     compressed (body.go).
 //   - Every other string (fields, front matter values, map keys) is copied
 //     into 64 KB blocks, each distinct value once: titles repeated in
 //     Params and Page.Title, language codes, types and places share bytes.
@@ -80,7 +81,7 @@ func packPages(s *Site) {
 func packHTML(pages []*Page) {
 	n := 0
 	for _, p := range pages {
-		n += len(p.Body) + len(p.Description) + len(p.SubDescription) + len(p.DescriptionText)
+		n += len(p.body) + len(p.zbody) + len(p.Description) + len(p.SubDescription) + len(p.DescriptionText)
 	}
 	if n == 0 {
 		return
@@ -88,7 +89,8 @@ func packHTML(pages []*Page) {
 	var b strings.Builder
 	b.Grow(n)
 	for _, p := range pages {
-		b.WriteString(string(p.Body))
+		b.WriteString(string(p.body))
+		b.WriteString(p.zbody)
 		b.WriteString(string(p.Description))
 		b.WriteString(string(p.SubDescription))
 		b.WriteString(p.DescriptionText)
@@ -101,7 +103,8 @@ func packHTML(pages []*Page) {
 		return s
 	}
 	for _, p := range pages {
-		p.Body = template.HTML(take(len(p.Body)))
+		p.body = template.HTML(take(len(p.body)))
+		p.zbody = take(len(p.zbody))
 		p.Description = template.HTML(take(len(p.Description)))
 		p.SubDescription = template.HTML(take(len(p.SubDescription)))
 		p.DescriptionText = take(len(p.DescriptionText))

@@ -32,7 +32,7 @@ func TestPlainShortcodesAndLinks(t *testing.T) {
 	if !p.Plain || p.Title != "Plain page" {
 		t.Fatalf("plain %v title %q", p.Plain, p.Title)
 	}
-	body := string(p.Body)
+	body := string(p.Body())
 	for _, want := range []string{
 		`Sign up <a href="/en/register/">here</a> or read <a href="/en/about/">about us</a>.`,
 		`Czech: <a href="/cs/about/">o nás</a>.`,
@@ -66,7 +66,7 @@ func TestPlainShortcodeProblems(t *testing.T) {
 	s := load(t, map[string]string{
 		"content/p.en.md": "Title\n\nline\n{{< nosuch >}} text [x]({{< relref \"gone\" >}})\n",
 	})
-	body := string(page(t, s, "/en/p/").Body)
+	body := string(page(t, s, "/en/p/").Body())
 	if body != "<p>line<br>\ntext x</p>\n" {
 		t.Errorf("body %q", body)
 	}
@@ -94,14 +94,14 @@ func TestPlainSeedWithShortcodes(t *testing.T) {
 			t.Errorf("problem: %s", p)
 		}
 	}
-	a, b := string(page(t, s, "/en/news/a/").Body), string(page(t, s, "/en/news/b/").Body)
+	a, b := string(page(t, s, "/en/news/a/").Body()), string(page(t, s, "/en/news/b/").Body())
 	if strings.Contains(a, "<a ") || !strings.HasPrefix(b, a) {
 		t.Errorf("plain seed changed by link handling:\n%s", a)
 	}
 	if !strings.HasSuffix(b, "<p>See <a href=\"/en/events/\">the events</a>.</p>\n") {
 		t.Errorf("news with a link ends:\n%s", b[max(0, len(b)-200):])
 	}
-	u := string(page(t, s, "/en/unitech/").Body)
+	u := string(page(t, s, "/en/unitech/").Body())
 	if !strings.Contains(u, "<p>Who are we?</p>\n<ul class=\"occupations\">\n<li>Programmer</li>\n</ul>\n") ||
 		!strings.HasSuffix(u, "<p>Write to info@example.org.</p>\n") ||
 		!strings.Contains(u, "we never put each other at risk of losing our jobs") {
@@ -130,14 +130,14 @@ func TestParamCannotMakeScriptLinks(t *testing.T) {
 		"content/md.en.md":    "---\ntitle: M\nevil: \"javascript:alert(1)\"\nhome: /en/\n---\n[a]({{< param evil >}}) <a href=\" {{< param evil >}}\">b</a> ![c]({{< param evil >}}) [d]({{< param home >}})\n",
 		"content/plain.en.md": "Plain\n\n[a]({{< param supportPhone >}}) [b]({{< param \"supportEmail\" >}})\n",
 	})
-	md := string(page(t, s, "/en/md/").Body)
+	md := string(page(t, s, "/en/md/").Body())
 	if strings.Contains(md, "javascript") || strings.Count(md, `href="#"`) != 2 || !strings.Contains(md, `src="#"`) || !strings.Contains(md, `<a href="/en/">d</a>`) {
 		t.Errorf("markdown body %s", md)
 	}
 	if n := len(problemsWith(s.Problems, "is not a safe link target")); n != 3 {
 		t.Errorf("%d refusals reported: %v", n, s.Problems)
 	}
-	if p := string(page(t, s, "/en/plain/").Body); !strings.Contains(p, `<a href="+420%20739%20547%20927">a</a>`) && !strings.Contains(p, `<a href="+420 739 547 927">a</a>`) {
+	if p := string(page(t, s, "/en/plain/").Body()); !strings.Contains(p, `<a href="+420%20739%20547%20927">a</a>`) && !strings.Contains(p, `<a href="+420 739 547 927">a</a>`) {
 		t.Errorf("plain body %s", p)
 	}
 }

@@ -72,7 +72,7 @@ func TestSeeds(t *testing.T) {
 			t.Errorf("about description lacks %q:\n%s", want, desc)
 		}
 	}
-	body := string(about.Body)
+	body := string(about.Body())
 	for _, want := range []string{`<ul class="occupations">`, "<li>Programmer</li>", "<li>Call centre operator</li>",
 		`<h2 id="what-do-we-do">What do we do?</h2>`, `rel="noopener noreferrer"`, "OSPPP"} {
 		if !strings.Contains(body, want) {
@@ -110,8 +110,8 @@ func TestSeeds(t *testing.T) {
 		!strings.HasPrefix(ev.RegisterURL, "https://cryptpad.fr/") || ev.Duration != "1,5 hours" || ev.Place != "Online" {
 		t.Errorf("event fields: %+v", ev)
 	}
-	if !strings.Contains(string(ev.Body), "is anonymous.") {
-		t.Errorf("event body text missing: %s", ev.Body)
+	if !strings.Contains(string(ev.Body()), "is anonymous.") {
+		t.Errorf("event body text missing: %s", ev.Body())
 	}
 	if !ev.PublishDate.Equal(time.Date(2024, 1, 16, 0, 0, 0, 0, loc)) {
 		t.Errorf("publishDate %v", ev.PublishDate)
@@ -122,7 +122,7 @@ func TestSeeds(t *testing.T) {
 		decl.SubTitle != "Odborová organizace pracujících v ICT" {
 		t.Errorf("declaration: %+v", decl)
 	}
-	if !strings.Contains(string(decl.Body), "<strong>") && !strings.Contains(string(decl.Body), "community-oriented tools") {
+	if !strings.Contains(string(decl.Body()), "<strong>") && !strings.Contains(string(decl.Body()), "community-oriented tools") {
 		t.Error("declaration body missing")
 	}
 	if decl.SubDescription != "" {
@@ -133,18 +133,18 @@ func TestSeeds(t *testing.T) {
 	if news.Title != "ICT sector unions across Europe gather to determine common strategy" || !news.Plain {
 		t.Errorf("news title %q plain %v", news.Title, news.Plain)
 	}
-	if strings.Count(string(news.Body), "gather to determine common strategy") != 0 {
+	if strings.Count(string(news.Body()), "gather to determine common strategy") != 0 {
 		t.Error("repeated title kept in the body")
 	}
-	if !strings.Contains(string(news.Body), "<p>The Conference, held every four years, will this year be exceptionally held online.</p>") {
-		t.Errorf("news paragraphs:\n%s", news.Body)
+	if !strings.Contains(string(news.Body()), "<p>The Conference, held every four years, will this year be exceptionally held online.</p>") {
+		t.Errorf("news paragraphs:\n%s", news.Body())
 	}
 
 	uni := page(t, s, "/en/unitech/")
 	if uni.Title != "Our work - our voice! First ICT union in Serbia" {
 		t.Errorf("unitech title %q", uni.Title)
 	}
-	if !strings.Contains(string(uni.Body), "we never put each other at risk of losing our jobs") {
+	if !strings.Contains(string(uni.Body()), "we never put each other at risk of losing our jobs") {
 		t.Error("unitech text missing")
 	}
 }

@@ -90,7 +90,7 @@ Literal: {{</* contacts */>}}
 	if strings.Contains(desc, "javascript") {
 		t.Error("non-http social link kept")
 	}
-	body := string(en.Body)
+	body := string(en.Body())
 	for _, want := range []string{
 		"<ul class=\"occupations\">\n<li>Programmer</li>\n<li>Tester</li>\n<li>Jen česky</li>\n</ul>",
 		`<span class="person-name">Jana Nováková</span> <span class="person-role">Chair</span>`,
@@ -128,7 +128,7 @@ Literal: {{</* contacts */>}}
 			t.Errorf("missing problem %s:%d %s; have %v", f, want.line, want.text, s.Problems)
 		}
 	}
-	cs := string(page(t, s, "/cs/about/").Body)
+	cs := string(page(t, s, "/cs/about/").Body())
 	for _, want := range []string{"<li>Programátor</li>", "<li>Tester</li>", `<span class="person-role">Předsedkyně</span>`, `<a href="/cs/about/">cs</a>`, `<a href="/en/about/">en</a>`} {
 		if !strings.Contains(cs, want) {
 			t.Errorf("cs body lacks %q:\n%s", want, cs)
@@ -153,7 +153,7 @@ func TestShortcodesWithoutData(t *testing.T) {
 		"config.toml":     "title = \"x\"\n",
 		"content/a.en.md": "---\ntitle: A\n---\n{{< contacts >}}\n{{< occupations >}}\n{{< people >}}\n",
 	})
-	if b := page(t, s, "/en/a/").Body; strings.TrimSpace(string(b)) != "" {
+	if b := page(t, s, "/en/a/").Body(); strings.TrimSpace(string(b)) != "" {
 		t.Errorf("body %q", b)
 	}
 	for _, text := range []string{"contacts:", "occupations:", "people:"} {

@@ -116,7 +116,10 @@ type Page struct {
 	SubDescription template.HTML
 	// DescriptionText is the description as plain text (for meta tags).
 	DescriptionText string
-	Body            template.HTML // rendered Markdown, sanitised
+	// body is the rendered, sanitised Markdown (Body), or "" when zbody
+	// holds it compressed.
+	body  template.HTML
+	zbody string
 	// Plain is true for documents without front matter (first line = title).
 	Plain bool
 

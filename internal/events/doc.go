@@ -3,7 +3,12 @@
 // waiting list, confirmation / promotion / reminder / "time changed" emails,
 // calendars (.ics per event, a feed per language, add-to-calendar links) and
 // the erasure of registrants' personal data after the event. It also holds
-// the store API the admin console uses (admin.go).
+// its own pages of the committee's console — a console.Section
+// (console_section.go: navigation, routes, the list-events and
+// manage-events permissions it declares; console.go and
+// console_handlers.go; templates in console/, texts in console.json) — on
+// the store API of admin.go. It imports internal/console, the contract,
+// never the console itself (internal/admin).
 //
 // Why it is built this way:
 //

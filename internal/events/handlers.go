@@ -48,11 +48,15 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 		switch {
 		case strings.HasSuffix(p, "/"+registerSuffix):
 			if ev, ok := s.EventAt(strings.TrimSuffix(p, registerSuffix)); ok && ev.Internal && ev.Page.Visible(s.now()) {
+				// The route, for metrics and logs that count by pattern:
+				// never the event's own URL (internal/metrics).
+				r.Pattern = RegisterPattern
 				s.serveRegister(w, r, ev)
 				return
 			}
 		case strings.HasSuffix(p, "/"+icsSuffix) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			if ev, ok := s.EventAt(strings.TrimSuffix(p, icsSuffix)); ok && ev.Page.Visible(s.now()) {
+				r.Pattern = CalendarPattern
 				s.serveEventICS(w, r, ev)
 				return
 			}
@@ -60,6 +64,13 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// The patterns Wrap records on the request for the routes it decides from
+// content (ServeMux only knows them as "/").
+const (
+	RegisterPattern = "/{event}/" + registerSuffix
+	CalendarPattern = "/{event}/" + icsSuffix
+)
 
 // RegisterURL is the registration page of an event page.
 func RegisterURL(p *content.Page) string { return p.URL + registerSuffix }

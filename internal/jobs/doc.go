@@ -35,6 +35,12 @@
 //     payload is erased at once, and the rows are purged afterwards: data is
 //     kept only as long as needed.
 //
+//   - Monitoring reads the table, not counters kept on every job: Stats
+//     (count and oldest age per state) for the metrics, Overdue (how long
+//     the longest-due job has waited for a worker) for /readyz, which calls
+//     the queue stuck past ten minutes (internal/health). Both read no
+//     payload.
+//
 //   - Time comes from Options.Now, so tests drive retries and lease expiry
 //     with a fake clock through RunOnce, without sleeping.
 package jobs

@@ -128,7 +128,7 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, cs *content.S
 		v.PostalInputMode = "numeric"
 	}
 	if intro != nil {
-		v.Intro = intro.Body
+		v.Intro = intro.Body()
 		if intro.Title != "" {
 			v.Title = intro.Title
 		}

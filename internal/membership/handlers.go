@@ -82,7 +82,7 @@ func (s *Service) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	cs := s.d.Site()
 	if p := confirmationPage(cs, lang, s.d.Now()); p != nil {
-		s.showMessage(w, r, messageView{Lang: lang, Title: p.Title, Body: p.Body}, http.StatusOK)
+		s.showMessage(w, r, messageView{Lang: lang, Title: p.Title, Body: p.Body()}, http.StatusOK)
 		return
 	}
 	s.showMessage(w, r, messageView{Lang: lang, Title: T(lang, "confirmed.title"),

@@ -17,7 +17,11 @@
 //     and slugs typed by visitors cannot appear; a request no pattern matched
 //     is "unmatched". Pages of the site folder all match "/" (they are
 //     routed by content, not by patterns): per-page counts would put every
-//     URL a visitor invents into the series. Methods outside the usual
+//     URL a visitor invents into the series. The few routes decided from
+//     content below "/" — an event's registration page and calendar, the
+//     site's join form — set a pattern of their own on the request
+//     ("/{event}/register/", "/{join-form}/"), which the middleware reads
+//     after the handler returns. Methods outside the usual
 //     seven count as "other", status codes outside 100–599 as "other". So
 //     the number of series is bounded by the code, not by visitors. Jobs are
 //     counted by state only (kinds are code too, but the state is what an

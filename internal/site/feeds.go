@@ -103,7 +103,7 @@ func (s *Server) feed(site *content.Site, r *http.Request, sec *content.Page, no
 		if p.Description != "" {
 			desc.WriteString(string(p.Description))
 		} else {
-			desc.WriteString(string(p.Body))
+			desc.WriteString(string(p.Body()))
 		}
 		it.Description = desc.String()
 		ch.Items = append(ch.Items, it)

@@ -1,4 +1,4 @@
-package admin
+package console
 
 import (
 	"errors"
@@ -6,17 +6,16 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"unionhall/internal/auth"
 )
 
 // How a console form answers bad input (see doc.go): the handler reads the
-// submission into a formState, which checks each field and collects what
+// submission into a Form, which checks each field and collects what
 // is wrong, field by field, in the request's language. On a problem the
 // handler shows the same page again — not a separate error page — with
 // status 422 (409 for a conflict the person can resolve, such as a member
@@ -24,10 +23,10 @@ import (
 // field, a message next to each field, and every value as it was typed.
 // Nothing is stored until the whole form is right.
 
-// formState is one submitted console form: the values as sent and the
-// problems found. A nil *formState is "no form was sent"; its methods are
+// Form is one submitted console form: the values as sent and the
+// problems found. A nil *Form is "no form was sent"; its methods are
 // safe to call, so templates use them on every page.
-type formState struct {
+type Form struct {
 	key string // which form on the page was sent ("edit", "note", …)
 	// about names another form on the page the problems are about (the
 	// contact data, when an email cannot go for want of an address): that
@@ -38,42 +37,55 @@ type formState struct {
 	sent     url.Values
 	conflict bool
 	// Problems are the error summary, in the order the fields are checked.
-	Problems []problem
+	Problems []Problem
 }
 
-// problem is one line of the error summary. ID is the id of the field (or
+// Problem is one line of the error summary. ID is the id of the field (or
 // fieldset) it is about, "" for a problem of the whole form.
-type problem struct {
+type Problem struct {
 	ID, Label, Message string
 }
 
-// newForm starts reading the form key from r (whose body guard has parsed).
-func newForm(r *http.Request, key string) *formState {
-	return &formState{key: key, lang: langOf(r), sent: r.PostForm}
+// NewForm starts reading the form key from r (whose body guard has parsed).
+func NewForm(r *http.Request, key string) *Form {
+	return &Form{key: key, lang: Lang(r), sent: r.PostForm}
 }
+
+// FormOf is a form key whose values are sent rather than the request's
+// body: a search sent by GET (an audit search, a member search shown
+// again) that comes back to its field.
+func FormOf(r *http.Request, key string, sent url.Values) *Form {
+	return &Form{key: key, lang: Lang(r), sent: sent}
+}
+
+// About makes the problems found next be shown by the form named key on
+// the same page, next to its fields and with its own values (the contact
+// data's email field, when an email cannot be sent for want of an
+// address).
+func (f *Form) About(key string) { f.about = key }
 
 // For is f when f is the form named key, else nil: a page with several
 // forms fills only the one that was sent.
-func (f *formState) For(key string) *formState {
+func (f *Form) For(key string) *Form {
 	switch {
 	case f == nil:
 		return nil
 	case f.key == key:
 		return f
 	case f.about == key:
-		return &formState{key: key, lang: f.lang, others: true, Problems: f.Problems}
+		return &Form{key: key, lang: f.lang, others: true, Problems: f.Problems}
 	}
 	return nil
 }
 
 // Failed reports whether the form has problems.
-func (f *formState) Failed() bool { return f != nil && len(f.Problems) > 0 }
+func (f *Form) Failed() bool { return f != nil && len(f.Problems) > 0 }
 
-// ok reports whether no problem was found.
-func (f *formState) ok() bool { return !f.Failed() }
+// OK reports whether no problem was found.
+func (f *Form) OK() bool { return !f.Failed() }
 
-// status is the HTTP status of the page showing the form again.
-func (f *formState) status() int {
+// Status is the HTTP status of the page showing the form again.
+func (f *Form) Status() int {
 	if f.conflict {
 		return http.StatusConflict
 	}
@@ -81,7 +93,7 @@ func (f *formState) status() int {
 }
 
 // Err is the message for the field (or fieldset) id, "" if none.
-func (f *formState) Err(id string) string {
+func (f *Form) Err(id string) string {
 	if f == nil {
 		return ""
 	}
@@ -94,128 +106,128 @@ func (f *formState) Err(id string) string {
 }
 
 // V is the value to show in field name: as typed when this form was sent
-// (with characters the form refuses made visible, see visible), else def.
-func (f *formState) V(name, def string) string { return f.value(name, def, false) }
+// (with characters the form refuses made visible, see Visible), else def.
+func (f *Form) V(name, def string) string { return f.value(name, def, false) }
 
-func (f *formState) value(name, def string, multiline bool) string {
+func (f *Form) value(name, def string, multiline bool) string {
 	if f == nil || f.others {
 		return def
 	}
-	return visible(f.sent.Get(name), multiline)
+	return Visible(f.sent.Get(name), multiline)
 }
 
 // Checked reports whether checkbox name with value val is ticked: as sent,
 // or def when this form was not sent.
-func (f *formState) Checked(name, val string, def bool) bool {
+func (f *Form) Checked(name, val string, def bool) bool {
 	if f == nil || f.others {
 		return def
 	}
-	return contains(f.sent[name], val)
+	return slices.Contains(f.sent[name], val)
 }
 
 // add records a problem with field id (label is its translated label); the
 // first problem of a field is the one shown.
-func (f *formState) add(id, labelKey, key string, args ...any) {
+func (f *Form) add(id, labelKey, key string, args ...any) {
 	if id != "" && f.Err(id) != "" {
 		return
 	}
-	p := problem{ID: id, Message: T(f.lang, key, args...)}
+	p := Problem{ID: id, Message: T(f.lang, key, args...)}
 	if labelKey != "" {
 		p.Label = T(f.lang, labelKey)
 	}
 	f.Problems = append(f.Problems, p)
 }
 
-// bad records that field id (labelled labelKey) is wrong: message key.
-func (f *formState) bad(id, labelKey, key string, args ...any) { f.add(id, labelKey, key, args...) }
+// Bad records that field id (labelled labelKey) is wrong: message key.
+func (f *Form) Bad(id, labelKey, key string, args ...any) { f.add(id, labelKey, key, args...) }
 
-// clash records a conflict with stored data the person can resolve (a
+// Clash records a conflict with stored data the person can resolve (a
 // number taken, a record in another state): the page answers 409.
-func (f *formState) clash(id, labelKey, key string, args ...any) {
+func (f *Form) Clash(id, labelKey, key string, args ...any) {
 	f.conflict = true
 	f.add(id, labelKey, key, args...)
 }
 
-// text reads a free-text field: trimmed, at most max characters, no
+// Text reads a free-text field: trimmed, at most max characters, no
 // control or text-direction characters (line breaks only if multiline),
 // required or not. It returns the cleaned text ("" on a problem).
-func (f *formState) text(name, labelKey string, max int, multiline, required bool) string {
-	s, key, args := checkText(f.sent.Get(name), max, multiline)
+func (f *Form) Text(name, labelKey string, max int, multiline, required bool) string {
+	s, key, args := CheckText(f.sent.Get(name), max, multiline)
 	switch {
 	case key != "":
-		f.bad(name, labelKey, key, args...)
+		f.Bad(name, labelKey, key, args...)
 		return ""
 	case required && s == "":
-		f.bad(name, labelKey, "err.required")
+		f.Bad(name, labelKey, "err.required")
 	}
 	return s
 }
 
-// email reads an optional email address field (lower-cased).
-func (f *formState) email(name, labelKey string, required bool) string {
-	s := f.text(name, labelKey, maxEmail, false, required)
+// Email reads an optional email address field (lower-cased).
+func (f *Form) Email(name, labelKey string, required bool) string {
+	s := f.Text(name, labelKey, MaxEmail, false, required)
 	if s == "" {
 		return ""
 	}
-	if !validEmail(s) {
-		f.bad(name, labelKey, "err.email")
+	if !ValidEmail(s) {
+		f.Bad(name, labelKey, "err.email")
 		return ""
 	}
 	return strings.ToLower(s)
 }
 
-// number reads an optional member number: 0 when empty.
-func (f *formState) number(name, labelKey string) int64 {
-	s := f.text(name, labelKey, 20, false, false)
+// Number reads an optional member number: 0 when empty.
+func (f *Form) Number(name, labelKey string) int64 {
+	s := f.Text(name, labelKey, 20, false, false)
 	if s == "" {
 		return 0
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > maxMemberNumber {
-		f.bad(name, labelKey, "err.bad_number")
+	if err != nil || n <= 0 || n > MaxMemberNumber {
+		f.Bad(name, labelKey, "err.bad_number")
 		return 0
 	}
 	return n
 }
 
-// date reads an optional date (of birth): YYYY-MM-DD, or D. M. YYYY as
+// Date reads an optional date (of birth): YYYY-MM-DD, or D. M. YYYY as
 // people write it in Czech, stored as YYYY-MM-DD; not in the future, not
 // before 1900.
-func (f *formState) date(name, labelKey string, now time.Time) string {
-	s := f.text(name, labelKey, 20, false, false)
+func (f *Form) Date(name, labelKey string, now time.Time) string {
+	s := f.Text(name, labelKey, 20, false, false)
 	if s == "" {
 		return ""
 	}
-	d, ok := parseDate(s)
+	d, ok := ParseDate(s)
 	if !ok {
-		f.bad(name, labelKey, "err.date")
+		f.Bad(name, labelKey, "err.date")
 		return ""
 	}
 	if d.After(now) || d.Year() < 1900 {
-		f.bad(name, labelKey, "err.date_range")
+		f.Bad(name, labelKey, "err.date_range")
 		return ""
 	}
 	return d.Format(time.DateOnly)
 }
 
-// choice reads a field that must hold one of allowed (a select, radio
+// Choice reads a field that must hold one of allowed (a select, radio
 // buttons); id is the field's or fieldset's id.
-func (f *formState) choice(name, id, labelKey string, allowed []string) string {
+func (f *Form) Choice(name, id, labelKey string, allowed []string) string {
 	v := f.sent.Get(name)
-	if !contains(allowed, v) {
-		f.bad(id, labelKey, "err.choose")
+	if !slices.Contains(allowed, v) {
+		f.Bad(id, labelKey, "err.choose")
 		return ""
 	}
 	return v
 }
 
-// maxEmail bounds an email address (RFC 5321 path limit).
-const maxEmail = 254
+// MaxEmail bounds an email address (RFC 5321 path limit).
+const MaxEmail = 254
 
-// maxMemberNumber is the largest member number (nine digits).
-const maxMemberNumber = 999999999
+// MaxMemberNumber is the largest member number (nine digits).
+const MaxMemberNumber = 999999999
 
-func parseDate(s string) (time.Time, bool) {
+func ParseDate(s string) (time.Time, bool) {
 	s = strings.Join(strings.Fields(s), "")
 	for _, layout := range []string{time.DateOnly, "2.1.2006"} {
 		if d, err := time.Parse(layout, s); err == nil {
@@ -225,9 +237,9 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// validEmail accepts a bare address (no display name) with a dot in the
+// ValidEmail accepts a bare address (no display name) with a dot in the
 // domain, as net/mail parses it.
-func validEmail(s string) bool {
+func ValidEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	at := strings.LastIndexByte(s, '@')
 	return err == nil && a.Address == s && at > 0 && strings.Contains(s[at+1:], ".")
@@ -254,9 +266,9 @@ func forbidden(r rune, multiline bool) (bool, string) {
 	return false, ""
 }
 
-// checkText trims s (CRLF to LF) and checks it: on a problem it returns
+// CheckText trims s (CRLF to LF) and checks it: on a problem it returns
 // the message key and its arguments.
-func checkText(s string, max int, multiline bool) (string, string, []any) {
+func CheckText(s string, max int, multiline bool) (string, string, []any) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	if !utf8.ValidString(s) {
 		return "", "err.encoding", nil
@@ -272,20 +284,20 @@ func checkText(s string, max int, multiline bool) (string, string, []any) {
 	return s, "", nil
 }
 
-// cleanText is checkText as a yes or no.
-func cleanText(s string, max int, multiline bool) (string, bool) {
-	s, key, _ := checkText(s, max, multiline)
+// CleanText is CheckText as a yes or no.
+func CleanText(s string, max int, multiline bool) (string, bool) {
+	s, key, _ := CheckText(s, max, multiline)
 	return s, key == ""
 }
 
-// visible is a typed value as it is shown again in its field: unchanged,
+// Visible is a typed value as it is shown again in its field: unchanged,
 // but for the characters the console refuses (and bytes that are not
 // UTF-8), each shown as U+FFFD "�". An invisible control or direction
 // character would otherwise go back into the field unseen (or, for a
 // direction override, turn the text around), and the person could not find
 // what the message asks them to remove. html/template escapes the rest
 // (<, >, quotes, &), so hostile markup comes back as text.
-func visible(s string, multiline bool) string {
+func Visible(s string, multiline bool) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	for i, w := 0, 0; i < len(s); i += w {
@@ -300,21 +312,21 @@ func visible(s string, multiline bool) string {
 	return b.String()
 }
 
-// fieldView is one labelled input or textarea for the "input" template.
-type fieldView struct {
+// FieldView is one labelled input or textarea for the "input" template.
+type FieldView struct {
 	ID, Name, Label, Value, Error, Type, Mode string
 	Max, Size, Rows, Cols                     int
 	Required                                  bool
 }
 
-// field builds a fieldView in lang: {{template "input" (field $f "name"
+// Field builds a FieldView in lang: {{template "input" (field $f "name"
 // "label.key" .Value "max" 100 "type" "email" "required" true)}}. Options
 // come in pairs: type, mode (inputmode), id (when it differs from the
 // name) take strings; max, size, rows (a textarea), cols take numbers;
 // required takes a bool.
-func field(lang string) func(f *formState, name, labelKey, value string, opts ...any) (fieldView, error) {
-	return func(f *formState, name, labelKey, value string, opts ...any) (fieldView, error) {
-		v := fieldView{ID: name, Name: name, Label: T(lang, labelKey)}
+func Field(lang string) func(f *Form, name, labelKey, value string, opts ...any) (FieldView, error) {
+	return func(f *Form, name, labelKey, value string, opts ...any) (FieldView, error) {
+		v := FieldView{ID: name, Name: name, Label: T(lang, labelKey)}
 		if len(opts)%2 != 0 {
 			return v, errors.New("field: options come in pairs")
 		}
@@ -347,13 +359,4 @@ func field(lang string) func(f *formState, name, labelKey, value string, opts ..
 		v.Error = f.Err(v.ID)
 		return v, nil
 	}
-}
-
-// failForm answers a form's problems on a plain error page, for the rare
-// case where the form's own page may not be shown to this account (a
-// resolve-applications holder without view-application must not see the
-// applicant through a failed note).
-func (c *Console) failForm(w http.ResponseWriter, r *http.Request, a *auth.Account, f *formState) {
-	lang := langOf(r)
-	c.renderForm(w, r, a, f.status(), "error.html", statusTitle(lang, f.status()), nil, f)
 }

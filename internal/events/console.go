@@ -1,6 +1,7 @@
-package admin
+package events
 
-// Events in the console (issue 5, item 6): the events with built-in
+// The events pages of the console (issue 5, item 6; the section is
+// console_section.go): the events with built-in
 // registration and their numbers, the registrants (decrypted), check-in at
 // the door, the CSV export, a message to the registrants or the waiting
 // list, and closing registration early.
@@ -9,7 +10,7 @@ package admin
 //
 //   - The store lives in internal/events (its admin.go is made for this
 //     page); the console only checks roles, validates input, audits and
-//     renders. EventStore is the slice of *events.Service used here, so the
+//     renders. EventStore is the slice of *Service used here, so the
 //     tests and the wiring stay honest about what the console may do.
 //   - Event keys are file paths or front-matter ids, so URLs carry an opaque
 //     handle instead: the first 20 hex digits of SHA-256 over the key. It
@@ -46,32 +47,8 @@ import (
 	"unicode/utf8"
 
 	"unionhall/internal/auth"
-	"unionhall/internal/events"
+	"unionhall/internal/console"
 )
-
-// EventStore is what the console needs of the events feature
-// (*events.Service).
-type EventStore interface {
-	Summaries(ctx context.Context) ([]events.EventSummary, error)
-	Registrations(ctx context.Context, key string) ([]events.Registration, error)
-	// CheckIn, SetClosed and Message run the console's audit entry in
-	// their own transaction (also), so a change is never unrecorded.
-	CheckIn(ctx context.Context, key, id string, in bool, also ...events.InTx) error
-	CSVHeader(ev events.Event, lang string) []string
-	CSVRows(ctx context.Context, ev events.Event) ([][]string, error)
-	SetClosed(ctx context.Context, ev events.Event, closed bool, also ...events.InTx) error
-	Message(ctx context.Context, ev events.Event, audience events.Audience, subject, text string, also ...func(tx *sql.Tx, queued int) error) (int, error)
-	// FeedEvents lists a language's public upcoming events; the console
-	// uses it to show the events whose registration happens elsewhere.
-	FeedEvents(lang string, now time.Time) []events.Event
-}
-
-// allEventsLister is an optional method of the store that lists every
-// event of the site once; without it the externally registered events are
-// found through FeedEvents (upcoming, public ones only).
-type allEventsLister interface {
-	AllEvents() []events.Event
-}
 
 // Limits of a message to registrants.
 const (
@@ -103,30 +80,25 @@ type EventRow struct {
 	External     bool   // registration happens elsewhere
 	RegisterURL  string // for External: where (http(s) only, else empty)
 	QuestionsLen int
-	ev           events.Event
+	ev           Event
 }
-
-var errNoEvents = errors.New("events are not set up on this server")
 
 // EventRows lists the events with built-in registration (upcoming first,
 // soonest first; then past ones, latest first) and after them the events
 // whose registration happens elsewhere.
-func (c *Console) EventRows(ctx context.Context) ([]EventRow, error) {
-	if c.d.Events == nil {
-		return nil, errNoEvents
-	}
-	sums, err := c.d.Events.Summaries(ctx)
+func (cp *consolePages) EventRows(ctx context.Context) ([]EventRow, error) {
+	sums, err := cp.s.Summaries(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("event summaries: %w", err)
 	}
-	checked, err := c.checkedInCounts(ctx)
+	checked, err := cp.checkedInCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	now := c.d.Now()
+	now := cp.s.now()
 	var out []EventRow
 	for _, s := range sums {
-		out = append(out, c.eventRow(s, checked[s.Key], now))
+		out = append(out, cp.eventRow(s, checked[s.Key], now))
 	}
 	slices.SortStableFunc(out, func(a, b EventRow) int {
 		if a.Past != b.Past {
@@ -140,10 +112,10 @@ func (c *Console) EventRows(ctx context.Context) ([]EventRow, error) {
 		}
 		return a.Start.Compare(b.Start)
 	})
-	return append(out, c.externalEvents(sums, now)...), nil
+	return append(out, cp.externalEvents(now)...), nil
 }
 
-func (c *Console) eventRow(s events.EventSummary, checked int, now time.Time) EventRow {
+func (cp *consolePages) eventRow(s EventSummary, checked int, now time.Time) EventRow {
 	ev := s.Event
 	row := EventRow{ID: EventID(ev.Key), Key: ev.Key, Start: s.Start, ClosesAt: ev.ClosesAt(), Capacity: ev.Capacity,
 		Confirmed: s.Confirmed, Waiting: s.Waiting, CheckedIn: checked, ClosedEarly: s.Closed,
@@ -160,23 +132,8 @@ func (c *Console) eventRow(s events.EventSummary, checked int, now time.Time) Ev
 
 // externalEvents are the events that link to a registration form
 // elsewhere: listed so nobody looks for their registrants here.
-func (c *Console) externalEvents(sums []events.EventSummary, now time.Time) []EventRow {
-	var evs []events.Event
-	if l, ok := c.d.Events.(allEventsLister); ok {
-		evs = l.AllEvents()
-	} else {
-		// Fallback: the public upcoming events of the site's usual
-		// languages (those of the events above, and Czech and English).
-		langs := []string{"cs", "en"}
-		for _, s := range sums {
-			if s.Page != nil && !slices.Contains(langs, s.Page.Lang) {
-				langs = append(langs, s.Page.Lang)
-			}
-		}
-		for _, lang := range langs {
-			evs = append(evs, c.d.Events.FeedEvents(lang, now)...)
-		}
-	}
+func (cp *consolePages) externalEvents(now time.Time) []EventRow {
+	evs := cp.s.AllEvents()
 	seen := map[string]bool{}
 	var out []EventRow
 	for _, ev := range evs {
@@ -199,8 +156,8 @@ func (c *Console) externalEvents(sums []events.EventSummary, now time.Time) []Ev
 // events feature's table directly (counts only, nothing sealed), as the
 // console does with applications: the list must not open every
 // registrant's sealed data just to count.
-func (c *Console) checkedInCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := c.d.DB.Query(ctx, `SELECT event_key, COUNT(*) FROM event_registrations
+func (cp *consolePages) checkedInCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := cp.s.d.DB.Query(ctx, `SELECT event_key, COUNT(*) FROM event_registrations
 		WHERE checked_in_at IS NOT NULL AND status = 'confirmed' GROUP BY event_key`)
 	if err != nil {
 		return nil, fmt.Errorf("checked-in counts: %w", err)
@@ -219,31 +176,28 @@ func (c *Console) checkedInCounts(ctx context.Context) (map[string]int, error) {
 }
 
 // LoadEvent finds an event with built-in registration by its console id.
-func (c *Console) LoadEvent(ctx context.Context, id string) (EventRow, error) {
-	if c.d.Events == nil {
-		return EventRow{}, errNoEvents
-	}
+func (cp *consolePages) LoadEvent(ctx context.Context, id string) (EventRow, error) {
 	if len(id) != 20 || strings.Trim(id, "0123456789abcdef") != "" {
 		return EventRow{}, ErrNotFound
 	}
-	sums, err := c.d.Events.Summaries(ctx)
+	sums, err := cp.s.Summaries(ctx)
 	if err != nil {
 		return EventRow{}, fmt.Errorf("event summaries: %w", err)
 	}
 	for _, s := range sums {
 		if EventID(s.Key) == id {
-			checked, err := c.checkedInCounts(ctx)
+			checked, err := cp.checkedInCounts(ctx)
 			if err != nil {
 				return EventRow{}, err
 			}
-			return c.eventRow(s, checked[s.Key], c.d.Now()), nil
+			return cp.eventRow(s, checked[s.Key], cp.s.now()), nil
 		}
 	}
 	return EventRow{}, ErrNotFound
 }
 
-// Registrant is a registration as the console shows it.
-type Registrant struct {
+// RegistrantRow is a registration as the console shows it.
+type RegistrantRow struct {
 	ID, Status, Name, Email, Lang string
 	Anonymous, Erased             bool
 	CreatedAt, CheckedInAt        time.Time
@@ -252,25 +206,25 @@ type Registrant struct {
 
 // EventRegistrants returns an event's registrations, decrypted, and
 // records that actor opened them.
-func (c *Console) EventRegistrants(ctx context.Context, actor *auth.Account, ev EventRow) ([]Registrant, error) {
-	return c.eventRegistrants(ctx, actor, ev, "registrants")
+func (cp *consolePages) EventRegistrants(ctx context.Context, actor *auth.Account, ev EventRow) ([]RegistrantRow, error) {
+	return cp.eventRegistrants(ctx, actor, ev, "registrants")
 }
 
 // eventRegistrants is EventRegistrants naming the page in the audit entry
 // (the registrant list or the door).
-func (c *Console) eventRegistrants(ctx context.Context, actor *auth.Account, ev EventRow, page string) ([]Registrant, error) {
-	regs, err := c.d.Events.Registrations(ctx, ev.Key)
+func (cp *consolePages) eventRegistrants(ctx context.Context, actor *auth.Account, ev EventRow, page string) ([]RegistrantRow, error) {
+	regs, err := cp.s.Registrations(ctx, ev.Key)
 	if err != nil {
 		return nil, fmt.Errorf("registrations: %w", err)
 	}
-	if err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		return c.audit(ctx, tx, actor, "event.view", "event", ev.Key, fmt.Sprintf("%s, %d registrations", page, len(regs)))
+	if err := cp.s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return consoleAudit(ctx, cp.s, tx, actor, "event.view", "event", ev.Key, fmt.Sprintf("%s, %d registrations", page, len(regs)))
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]Registrant, 0, len(regs))
+	out := make([]RegistrantRow, 0, len(regs))
 	for _, r := range regs {
-		p := Registrant{ID: r.ID, Status: r.Status, Name: r.Registrant.Name, Email: r.Registrant.Email, Lang: r.Lang,
+		p := RegistrantRow{ID: r.ID, Status: r.Status, Name: r.Registrant.Name, Email: r.Registrant.Email, Lang: r.Lang,
 			Anonymous: r.Anonymous, Erased: r.Erased, CreatedAt: r.CreatedAt, CheckedInAt: r.CheckedInAt}
 		for _, q := range ev.ev.Questions {
 			p.Answers = append(p.Answers, r.Registrant.Answers[q.ID])
@@ -306,7 +260,7 @@ func (ev EventRow) Questions(lang string) []string {
 
 // CheckInRegistrant marks a confirmed registrant as present (in=false
 // undoes it) and records it.
-func (c *Console) CheckInRegistrant(ctx context.Context, actor *auth.Account, ev EventRow, regID string, in bool) error {
+func (cp *consolePages) CheckInRegistrant(ctx context.Context, actor *auth.Account, ev EventRow, regID string, in bool) error {
 	if !validID(regID) {
 		return ErrNotFound
 	}
@@ -314,10 +268,10 @@ func (c *Console) CheckInRegistrant(ctx context.Context, actor *auth.Account, ev
 	if !in {
 		action = "event.checkin.undo"
 	}
-	err := c.d.Events.CheckIn(ctx, ev.Key, regID, in, func(tx *sql.Tx) error {
-		return c.audit(ctx, tx, actor, action, "event_registration", regID, "event "+ev.ID)
+	err := cp.s.CheckIn(ctx, ev.Key, regID, in, func(tx *sql.Tx) error {
+		return consoleAudit(ctx, cp.s, tx, actor, action, "event_registration", regID, "event "+ev.ID)
 	})
-	if errors.Is(err, events.ErrNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound
 	}
 	if err != nil {
@@ -341,13 +295,13 @@ func validID(s string) bool {
 }
 
 // SetEventClosed closes registration early (or reopens it) and records it.
-func (c *Console) SetEventClosed(ctx context.Context, actor *auth.Account, ev EventRow, closed bool) error {
+func (cp *consolePages) SetEventClosed(ctx context.Context, actor *auth.Account, ev EventRow, closed bool) error {
 	action := "event.close"
 	if !closed {
 		action = "event.reopen"
 	}
-	if err := c.d.Events.SetClosed(ctx, ev.ev, closed, func(tx *sql.Tx) error {
-		return c.audit(ctx, tx, actor, action, "event", ev.Key, "")
+	if err := cp.s.SetClosed(ctx, ev.ev, closed, func(tx *sql.Tx) error {
+		return consoleAudit(ctx, cp.s, tx, actor, action, "event", ev.Key, "")
 	}); err != nil {
 		return fmt.Errorf("set closed on %s: %w", ev.ID, err)
 	}
@@ -356,18 +310,18 @@ func (c *Console) SetEventClosed(ctx context.Context, actor *auth.Account, ev Ev
 
 // ExportEvent writes ev's registrants as CSV (formula cells neutralised
 // by the store) after recording the export.
-func (c *Console) ExportEvent(ctx context.Context, actor *auth.Account, ev EventRow, w io.Writer) error {
-	rows, err := c.d.Events.CSVRows(ctx, ev.ev)
+func (cp *consolePages) ExportEvent(ctx context.Context, actor *auth.Account, ev EventRow, w io.Writer) error {
+	rows, err := cp.s.CSVRows(ctx, ev.ev)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", ev.ID, err)
 	}
-	if err := c.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		return c.audit(ctx, tx, actor, "export.event", "event", ev.Key, fmt.Sprintf("%d rows", len(rows)))
+	if err := cp.s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return consoleAudit(ctx, cp.s, tx, actor, "export.event", "event", ev.Key, fmt.Sprintf("%d rows", len(rows)))
 	}); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(c.d.Events.CSVHeader(ev.ev, "en")); err != nil {
+	if err := cw.Write(cp.s.CSVHeader(ev.ev, "en")); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	if err := cw.WriteAll(rows); err != nil {
@@ -378,7 +332,7 @@ func (c *Console) ExportEvent(ctx context.Context, actor *auth.Account, ev Event
 
 // Audiences a message may go to (labels "audience.<value>" in
 // messages.json).
-var messageAudiences = []string{string(events.AudienceAll), string(events.AudienceConfirmed), string(events.AudienceWaiting)}
+var messageAudiences = []string{string(AudienceAll), string(AudienceConfirmed), string(AudienceWaiting)}
 
 // EventMessage is a message to an event's registrants.
 type EventMessage struct {
@@ -390,8 +344,8 @@ var errBadMessage = errors.New("a message needs an audience, a subject (at most 
 // checkMessage validates a message form; plain text, so markup is not
 // refused but is sent (and previewed) as the literal characters.
 func checkMessage(m EventMessage) (EventMessage, error) {
-	subj, ok1 := cleanText(m.Subject, maxMessageSubject, false)
-	text, ok2 := cleanText(m.Text, maxMessageText, true)
+	subj, ok1 := console.CleanText(m.Subject, maxMessageSubject, false)
+	text, ok2 := console.CleanText(m.Text, maxMessageText, true)
 	if !ok1 || !ok2 || subj == "" || text == "" || !slices.Contains(messageAudiences, m.Audience) {
 		return m, errBadMessage
 	}
@@ -400,7 +354,7 @@ func checkMessage(m EventMessage) (EventMessage, error) {
 
 // recipients counts the live registrants a message to audience reaches,
 // by the same rule as the store's Message.
-func recipients(regs []Registrant, audience string) int {
+func recipients(regs []RegistrantRow, audience string) int {
 	n := 0
 	for _, r := range regs {
 		if reaches(r.Erased, r.Email, r.Status, audience) {
@@ -411,15 +365,15 @@ func recipients(regs []Registrant, audience string) int {
 }
 
 func reaches(erased bool, email, status, audience string) bool {
-	if erased || email == "" || status == events.StatusCancelled {
+	if erased || email == "" || status == StatusCancelled {
 		return false
 	}
-	return audience == string(events.AudienceAll) || audience == status
+	return audience == string(AudienceAll) || audience == status
 }
 
 // countRecipients is recipients over the store's registrations.
-func (c *Console) countRecipients(ctx context.Context, ev EventRow, audience string) (int, error) {
-	regs, err := c.d.Events.Registrations(ctx, ev.Key)
+func (cp *consolePages) countRecipients(ctx context.Context, ev EventRow, audience string) (int, error) {
+	regs, err := cp.s.Registrations(ctx, ev.Key)
 	if err != nil {
 		return 0, fmt.Errorf("registrations: %w", err)
 	}
@@ -437,31 +391,31 @@ var errNoRecipients = errors.New("nobody in that group can be written to")
 // SendEventMessage queues m to ev's registrants through the outbox and
 // records it in the same transaction (a failure is recorded afterwards).
 // It returns how many were queued.
-func (c *Console) SendEventMessage(ctx context.Context, actor *auth.Account, ev EventRow, m EventMessage) (int, error) {
+func (cp *consolePages) SendEventMessage(ctx context.Context, actor *auth.Account, ev EventRow, m EventMessage) (int, error) {
 	m, err := checkMessage(m)
 	if err != nil {
 		return 0, err
 	}
-	want, err := c.countRecipients(ctx, ev, m.Audience)
+	want, err := cp.countRecipients(ctx, ev, m.Audience)
 	if err != nil {
 		return 0, err
 	}
 	if want == 0 {
 		return 0, errNoRecipients
 	}
-	n, err := c.d.Events.Message(ctx, ev.ev, events.Audience(m.Audience), m.Subject, m.Text, func(tx *sql.Tx, queued int) error {
+	n, err := cp.s.Message(ctx, ev.ev, Audience(m.Audience), m.Subject, m.Text, func(tx *sql.Tx, queued int) error {
 		detail := fmt.Sprintf("audience %s, %d recipients, subject %d characters, text %d characters",
 			m.Audience, queued, utf8.RuneCountInString(m.Subject), utf8.RuneCountInString(m.Text))
-		return c.audit(ctx, tx, actor, "event.message", "event", ev.Key, detail)
+		return consoleAudit(ctx, cp.s, tx, actor, "event.message", "event", ev.Key, detail)
 	})
 	if err != nil {
 		// The message and its entry rolled back together; the attempt is
 		// still worth a line in the trail (best effort).
 		bg := context.WithoutCancel(ctx)
-		if aerr := c.d.DB.Tx(bg, func(tx *sql.Tx) error {
-			return c.audit(bg, tx, actor, "event.message.failed", "event", ev.Key, "nothing was queued")
+		if aerr := cp.s.d.DB.Tx(bg, func(tx *sql.Tx) error {
+			return consoleAudit(bg, cp.s, tx, actor, "event.message.failed", "event", ev.Key, "nothing was queued")
 		}); aerr != nil {
-			c.log.Error("record failed event message", "event", ev.ID, "err", aerr)
+			cp.s.log.Error("record failed event message", "event", ev.ID, "err", aerr)
 		}
 		return 0, fmt.Errorf("message registrants of %s: %w", ev.ID, err)
 	}

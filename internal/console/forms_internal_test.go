@@ -1,4 +1,4 @@
-package admin
+package console
 
 import (
 	"strings"
@@ -19,7 +19,7 @@ func TestCheckText(t *testing.T) {
 		{"a\uFEFFb", false, "err.control"}, {"a\uFFFDb", false, "err.control"}, {"a\xffb", false, "err.encoding"},
 		{strings.Repeat("é", 10), false, ""}, {strings.Repeat("é", 11), false, "err.too_long"},
 	} {
-		if _, got, _ := checkText(tc.in, 10, tc.multiline); got != tc.want {
+		if _, got, _ := CheckText(tc.in, 10, tc.multiline); got != tc.want {
 			t.Errorf("%q (multiline %v): %q, want %q", tc.in, tc.multiline, got, tc.want)
 		}
 	}
@@ -38,12 +38,12 @@ func TestVisible(t *testing.T) {
 		{"a\r\nb", false, "a\uFFFDb"}, {"caf\xe9!", false, "caf\uFFFD!"}, {"a\x00\tb", true, "a\uFFFD\uFFFDb"},
 		{"Dvořáková", false, "Dvořáková"},
 	} {
-		got := visible(tc.in, tc.multiline)
+		got := Visible(tc.in, tc.multiline)
 		if got != tc.want {
-			t.Errorf("visible(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.want)
+			t.Errorf("Visible(%q, %v) = %q, want %q", tc.in, tc.multiline, got, tc.want)
 		}
-		if _, ok := cleanText(tc.in, 100, tc.multiline); !ok {
-			if _, ok := cleanText(got, 100, tc.multiline); ok {
+		if _, ok := CleanText(tc.in, 100, tc.multiline); !ok {
+			if _, ok := CleanText(got, 100, tc.multiline); ok {
 				t.Errorf("%q shown as %q would be accepted", tc.in, got)
 			}
 		}
@@ -52,7 +52,7 @@ func TestVisible(t *testing.T) {
 
 // TestNilFormIsSafe: pages without a sent form call the same methods.
 func TestNilFormIsSafe(t *testing.T) {
-	var f *formState
+	var f *Form
 	if f.For("x") != nil || f.Failed() || f.Err("a") != "" || f.V("a", "d") != "d" || !f.Checked("a", "b", true) {
 		t.Fatal("nil form")
 	}
