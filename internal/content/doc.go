@@ -51,7 +51,11 @@
 //     {{% %}} behave the same. An unknown shortcode is left out and reported;
 //     for a paired unknown shortcode only the tags go, the text between them
 //     stays (losing an author's words is worse than losing a decoration).
-//     {{</* x */>}} prints the tag literally, as in Hugo.
+//     {{</* x */>}} prints the tag literally, as in Hugo. Shortcode output
+//     that starts a link target (href, src) must be a path or an http(s),
+//     mailto or tel URL, or it becomes "#": the placeholder passed the
+//     sanitiser as plain letters. A tag's ">}}" is looked for at most 8 KB
+//     ahead, so files of unclosed tags load in linear time.
 //   - A file without front matter is a plain document: first non-empty line
 //     is the title, blank-line separated blocks are paragraphs, everything is
 //     escaped text — except shortcodes and links ([text](dest), <https://…>,
