@@ -35,5 +35,7 @@
 // — control characters, the direction overrides and marks such as U+202E,
 // broken UTF-8 — each get their own message and are shown as "�" in the
 // field, so the person sees where they are and an unchanged resubmission
-// is refused again.
+// is refused again. The refused characters are internal/textrule's, the
+// rule the public forms use too, so a value the join form accepted is never
+// refused when the committee edits it, and the other way round.
 package console

@@ -10,8 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"unionhall/internal/textrule"
 )
 
 // How a console form answers bad input (see doc.go): the handler reads the
@@ -245,22 +246,19 @@ func ValidEmail(s string) bool {
 	return err == nil && a.Address == s && at > 0 && strings.Contains(s[at+1:], ".")
 }
 
-// forbidden reports the characters console text refuses: control
-// characters (line breaks only outside multiline text), the invisible
-// direction marks, overrides and isolates (U+200E, U+200F, U+202A–U+202E,
-// U+2066–U+2069: "Trojan Source", a name that displays as something else),
-// the byte-order mark and the replacement character U+FFFD (a character
-// already lost, and the mark visible uses for a refused one). The list
-// matches internal/membership's.
+// forbidden reports the characters console text refuses: those of
+// internal/textrule, the one rule every form shares (control characters,
+// the direction marks, overrides and isolates — "Trojan Source", a name that
+// displays as something else — line separators, invisible tags, the
+// byte-order mark and U+FFFD), with line breaks allowed in multiline text.
+// Direction characters get a message of their own.
 func forbidden(r rune, multiline bool) (bool, string) {
 	switch {
 	case r == '\n' && multiline:
 		return false, ""
-	case unicode.IsControl(r):
-		return true, "err.control"
-	case r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+	case textrule.Directional(r):
 		return true, "err.bidi"
-	case r == 0xfeff || r == utf8.RuneError:
+	case textrule.Refused(r):
 		return true, "err.control"
 	}
 	return false, ""

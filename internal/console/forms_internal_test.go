@@ -22,6 +22,7 @@ func TestCheckText(t *testing.T) {
 		{"  ok  ", false, ""}, {"a\nb", true, ""}, {"a\r\nb", true, ""}, {"a\nb", false, "err.control"},
 		{"a\u202Eb", false, "err.bidi"}, {"a\u200Fb", true, "err.bidi"}, {"a\u2069b", false, "err.bidi"},
 		{"a\x00b", true, "err.control"}, {"a\tb", false, "err.control"}, {"a\u0085b", false, "err.control"},
+		{"a\u061Cb", false, "err.bidi"}, {"a\u2028b", true, "err.control"}, {"a\U000E0041b", false, "err.control"},
 		{"a\uFEFFb", false, "err.control"}, {"a\uFFFDb", false, "err.control"}, {"a\xffb", false, "err.encoding"},
 		{strings.Repeat("é", 10), false, ""}, {strings.Repeat("é", 11), false, "err.too_long"},
 	} {

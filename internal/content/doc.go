@@ -51,7 +51,11 @@
 //     {{% %}} behave the same. An unknown shortcode is left out and reported;
 //     for a paired unknown shortcode only the tags go, the text between them
 //     stays (losing an author's words is worse than losing a decoration).
-//     {{</* x */>}} prints the tag literally, as in Hugo.
+//     {{</* x */>}} prints the tag literally, as in Hugo. Shortcode output
+//     that starts a link target (href, src) must be a path or an http(s),
+//     mailto or tel URL, or it becomes "#": the placeholder passed the
+//     sanitiser as plain letters. A tag's ">}}" is looked for at most 8 KB
+//     ahead, so files of unclosed tags load in linear time.
 //   - A file without front matter is a plain document: first non-empty line
 //     is the title, blank-line separated blocks are paragraphs, everything is
 //     escaped text — except shortcodes and links ([text](dest), <https://…>,
@@ -67,6 +71,13 @@
 //     (Hugo treats them as resources; see build options below); non-Markdown
 //     files in a bundle are served under the page URL unless the bundle says
 //     publishResources: false. Loose files outside bundles are not served.
+//   - `members: true` (alias `protected: true`) makes a page member-only
+//     (Page.MembersOnly), and a section's page makes its pages so too; a
+//     value that is neither true nor false is reported and read as true,
+//     as for `draft`: a typo must not publish. Site.MembersOnlyPath tells
+//     whether a URL lies under such a page (internal/site gates it). In a
+//     `meetings` section, `agenda` (Markdown or a list) and `minutes`
+//     (Markdown, or a file of the bundle) are rendered at load.
 //   - Files over 4 MB are refused: no real page is that big.
 //   - Memory (issue 2: a 5,000-page site served in under 60 MB resident):
 //     after loading, packSite (pack.go) copies what the site keeps into

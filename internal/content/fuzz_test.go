@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	stdhtml "html"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -66,7 +67,81 @@ func FuzzParseShortcodes(f *testing.F) {
 			}
 			prev = sc.end
 		}
+		if ref := parseShortcodesByByte(src); !reflect.DeepEqual(scs, ref) {
+			t.Fatalf("fast scan %+v\nbyte scan %+v", scs, ref)
+		}
 	})
+}
+
+// parseShortcodesByByte is the scanner as it was before it learnt to jump
+// between the bytes that matter (plus the same tag-length bound): the fuzz
+// target checks that both find the same tags.
+func parseShortcodesByByte(src []byte) []shortcode {
+	var out []shortcode
+	i := 0
+	for i < len(src) && len(out) < maxShortcodes {
+		j := bytes.Index(src[i:], []byte("{{"))
+		if j < 0 {
+			break
+		}
+		start := i + j
+		if start+2 >= len(src) || (src[start+2] != '<' && src[start+2] != '%') {
+			i = start + 2
+			continue
+		}
+		mark := src[start+2]
+		closeMark := mark
+		if mark == '<' {
+			closeMark = '>'
+		}
+		closeTag := []byte{closeMark, '}', '}'}
+		// Find the closing delimiter outside quotes.
+		k := start + 3
+		var quote byte
+		end := -1
+		for k < min(len(src), start+maxTagBytes) {
+			c := src[k]
+			switch {
+			case quote != 0:
+				if c == '\\' && quote == '"' {
+					k++
+				} else if c == quote {
+					quote = 0
+				} else if c == '\n' && quote == '"' {
+					// A newline inside a quoted argument is almost always a
+					// missing quote; stop here so the rest of the page survives.
+					quote = 0
+				}
+			case c == '"' || c == '`':
+				quote = c
+			case bytes.HasPrefix(src[k:], closeTag):
+				end = k + 3
+			}
+			if end >= 0 {
+				break
+			}
+			k++
+		}
+		sc := shortcode{start: start, markdown: mark == '%'}
+		if end < 0 {
+			// Unclosed: drop to the end of the line.
+			e := bytes.IndexByte(src[start:], '\n')
+			if e < 0 {
+				e = len(src) - start
+			}
+			sc.end = start + e
+			sc.err = "shortcode is not closed with " + string(closeTag)
+			out = append(out, sc)
+			i = sc.end
+			continue
+		}
+		sc.end = end
+		inner := strings.TrimSpace(string(src[start+3 : end-3]))
+		parseShortcodeInner(&sc, inner, mark, closeMark)
+		out = append(out, sc)
+		i = end
+	}
+	return out
 }
 
 // FuzzFrontMatterRoundTrip: a title and description written by a YAML,

@@ -26,6 +26,12 @@ type shortcode struct {
 // maxShortcodes bounds work on hostile input (a file of nothing but "{{<").
 const maxShortcodes = 10000
 
+// maxTagBytes bounds how far a tag's closing delimiter is looked for. Real
+// tags are a line or a few; without the bound every unclosed "{{<" scanned
+// to the end of the file, and a 240 KB file of them took a minute to load
+// (found by FuzzLoadPage).
+const maxTagBytes = 8 << 10
+
 // parseShortcodes finds every shortcode tag in src. It never fails: a
 // malformed tag is returned with err set so the caller can drop it (an
 // unknown or broken shortcode is never printed raw) and report file:line.
@@ -48,11 +54,13 @@ func parseShortcodes(src []byte) []shortcode {
 			closeMark = '>'
 		}
 		closeTag := []byte{closeMark, '}', '}'}
+		special := "\"`" + string(closeMark)
 		// Find the closing delimiter outside quotes.
 		k := start + 3
 		var quote byte
 		end := -1
-		for k < len(src) {
+		limit := min(len(src), start+maxTagBytes)
+		for k < limit {
 			c := src[k]
 			switch {
 			case quote != 0:
@@ -64,11 +72,30 @@ func parseShortcodes(src []byte) []shortcode {
 					// A newline inside a quoted argument is almost always a
 					// missing quote; stop here so the rest of the page survives.
 					quote = 0
+				} else {
+					stops := "`"
+					if quote == '"' {
+						stops = "\\\"\n"
+					}
+					if j := bytes.IndexAny(src[k+1:limit], stops); j >= 0 {
+						k += j + 1
+					} else {
+						k = limit
+					}
+					continue
 				}
 			case c == '"' || c == '`':
 				quote = c
 			case bytes.HasPrefix(src[k:], closeTag):
 				end = k + 3
+			default:
+				// Jump to the next byte that can matter.
+				if j := bytes.IndexAny(src[k+1:limit], special); j >= 0 {
+					k += j + 1
+				} else {
+					k = limit
+				}
+				continue
 			}
 			if end >= 0 {
 				break
@@ -272,10 +299,12 @@ func (l *loader) expandShortcodes(src []byte, p *Page, line int) expanded {
 	b.Grow(len(src))
 	last := 0
 	reported := map[string]bool{} // unknown names already reported at their opening tag
+	at, counted := line, 0        // file line of src[counted:], kept incrementally (not quadratic)
 	for _, sc := range scs {
 		b.Write(src[last:sc.start])
 		last = sc.end
-		at := line + bytes.Count(src[:sc.start], []byte{'\n'})
+		at += bytes.Count(src[counted:sc.start], []byte{'\n'})
+		counted = sc.start
 		problem := func(sev Severity, format string, args ...any) {
 			res.problems = append(res.problems, Problem{File: p.File, Line: at, Severity: sev, Message: fmt.Sprintf(format, args...)})
 		}

@@ -211,3 +211,31 @@ func TestFillMatchesReplacer(t *testing.T) {
 		t.Errorf("no shortcodes: %q", got)
 	}
 }
+
+// TestShortcodeTagLengthBound: a closing delimiter further than
+// maxTagBytes from its "{{<" does not close the tag, so hostile files of
+// unclosed tags cost linear, not quadratic, time (each tag used to scan to
+// the end of the file: a 240 KB file took a minute to load).
+func TestShortcodeTagLengthBound(t *testing.T) {
+	long := "{{< param \"" + strings.Repeat("x", maxTagBytes) + "\" >}}"
+	scs := parseShortcodes([]byte(long))
+	if len(scs) != 1 || scs[0].err == "" {
+		t.Fatalf("over-long tag parsed as %+v", scs)
+	}
+	ok := "{{< param \"" + strings.Repeat("x", maxTagBytes/2) + "\" >}}"
+	if scs := parseShortcodes([]byte(ok)); len(scs) != 1 || scs[0].err != "" || scs[0].end != len(ok) {
+		t.Fatalf("long but bounded tag: %+v", scs)
+	}
+	// Many unclosed tags, each on its own line: every one is reported and
+	// the text between survives.
+	src := strings.Repeat("{{< x\ntext\n", 100)
+	scs = parseShortcodes([]byte(src))
+	if len(scs) != 100 {
+		t.Fatalf("%d tags", len(scs))
+	}
+	for _, sc := range scs {
+		if sc.err == "" || src[sc.end] != '\n' {
+			t.Fatalf("unclosed tag %+v", sc)
+		}
+	}
+}

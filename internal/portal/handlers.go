@@ -6,7 +6,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -342,8 +341,4 @@ func (s *Service) date(t time.Time) string {
 		}
 	}
 	return t.In(loc).Format("2006-01-02")
-}
-
-func (s *Service) pageURL(lang, rest string) string {
-	return Base(lang) + url.PathEscape(rest)
 }

@@ -39,6 +39,18 @@
 //     English wording as a last resort so a missing key never shows up raw.
 //   - Other features (joining, event registration, admin) render inside the
 //     same chrome with Layout, so the site looks like one thing.
+//   - Member-only pages (content's Page.MembersOnly: front matter
+//     `members: true` or `protected: true`, or a section that has it) are
+//     gated before the cache, on the full path only (ServeCached declines
+//     them): Options.Members, the member portal, says whether the visitor
+//     has a member session, and everyone else gets its sign-in page with
+//     401 in the page's language, never the content and never a 404. The
+//     page, its pagination, feed and bundle files (all under its URL,
+//     content.Site.MembersOnlyPath) are guarded alike. Members get the
+//     cached bytes, sent private, no-store and noindex (privateWriter);
+//     such pages are left out of the sitemap, feeds, navigation, the home
+//     page and public lists. A `meetings` section lists coming and past
+//     meetings by date with their agenda and minutes.
 //   - Hostile input: URLs are never reflected into pages, file names are
 //     checked with fs.ValidPath and dotfiles other than .well-known are not
 //     served; the cache only stores responses for URLs that exist, so random

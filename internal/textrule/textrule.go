@@ -24,7 +24,7 @@ func Refused(r rune) bool {
 	switch {
 	case unicode.IsControl(r):
 		return true
-	case r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+	case Directional(r):
 		return true
 	case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == unicode.ReplacementChar:
 		return true
@@ -32,6 +32,13 @@ func Refused(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// Directional reports whether r is one of the invisible characters that
+// change the direction text is displayed in (marks, embeddings, overrides,
+// isolates): the refused characters a form names in a message of its own.
+func Directional(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // HasRefused reports whether s holds any refused character.
