@@ -156,6 +156,11 @@ func load(b testing.TB, clients []*http.Client, base string, paths []string, n i
 			ds := make([]time.Duration, 0, n)
 			var tick <-chan time.Time
 			if every > 0 {
+				// Members do not click in step: client i starts i/len of a
+				// period late, so the offered load is spread evenly over
+				// the period instead of arriving as one burst of every
+				// client at once (which measures the burst, not the pace).
+				time.Sleep(every * time.Duration(i) / time.Duration(len(clients)))
 				tk := time.NewTicker(every)
 				defer tk.Stop()
 				tick = tk.C
