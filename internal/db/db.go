@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -79,6 +80,10 @@ type DB struct {
 
 	hooksMu sync.Mutex
 	hooks   map[*sql.Tx][]func()
+
+	// stmts are prepared read statements (readStmt): query -> *sql.Stmt.
+	stmts  sync.Map
+	nstmts atomic.Int32
 }
 
 // Open opens (creating if needed) the database Options describe and runs the
@@ -231,18 +236,62 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Query runs a read query (rebinding placeholders) on the read pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := d.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.read.QueryContext(ctx, d.Rebind(query), args...)
 }
 
 // QueryRow runs a read query returning at most one row on the read pool.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := d.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.read.QueryRowContext(ctx, d.Rebind(query), args...)
+}
+
+// maxStmts bounds the prepared read statements kept per DB. The queries
+// are the features' constant strings (a few hundred at most); a query
+// built with a varying shape past the bound simply runs unprepared.
+const maxStmts = 512
+
+// readStmt returns query prepared on the SQLite read pool, nil on
+// PostgreSQL (pgx keeps its own per-connection statement cache) or when
+// it cannot be prepared (the plain call then reports the error). SQLite
+// otherwise parses and plans every statement on every call: that was a
+// fifth of a member portal page's CPU. database/sql prepares a Stmt on
+// each pool connection the first time it runs there, and SQLite
+// re-prepares by itself after a schema change.
+func (d *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if d.dialect != SQLite {
+		return nil
+	}
+	if v, ok := d.stmts.Load(query); ok {
+		return v.(*sql.Stmt)
+	}
+	if d.nstmts.Load() >= maxStmts {
+		return nil
+	}
+	st, err := d.read.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	if v, loaded := d.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	d.nstmts.Add(1)
+	return st
 }
 
 // Close closes both pools. On SQLite the last close checkpoints the WAL into
 // the main file.
 func (d *DB) Close() error {
 	var errs []error
+	d.stmts.Range(func(_, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		return true
+	})
 	if d.read != nil && d.read != d.write {
 		errs = append(errs, d.read.Close())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -270,4 +271,61 @@ func TestMigrationPairs(t *testing.T) {
 	if strings.Join(names[db.SQLite], ",") != strings.Join(names[db.Postgres], ",") {
 		t.Errorf("migration histories differ:\n sqlite:   %v\n postgres: %v", names[db.SQLite], names[db.Postgres])
 	}
+}
+
+// TestPreparedReadsSeeEveryWrite: reads go through prepared statements on
+// SQLite (readStmt); each must see every write committed before it, from
+// any of the read pool's connections, and a query that cannot be prepared
+// still reports its own error.
+func TestPreparedReadsSeeEveryWrite(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := t.Context()
+		// Before the table exists: the error is the database's, and the
+		// statement is prepared once it can be.
+		var n int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM scratch").Scan(&n); err == nil {
+			t.Fatal("query of a missing table succeeded")
+		}
+		if _, err := d.Query(ctx, "SELEC nonsense ?", 1); err == nil {
+			t.Fatal("malformed query succeeded")
+		}
+		scratch(t, d)
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 25 {
+					id := fmt.Sprintf("w%d-%d", w, i)
+					if _, err := d.Exec(ctx, "INSERT INTO scratch (id, n) VALUES (?, ?)", id, i); err != nil {
+						t.Error(err)
+						return
+					}
+					var got int
+					if err := d.QueryRow(ctx, "SELECT n FROM scratch WHERE id = ?", id).Scan(&got); err != nil || got != i {
+						t.Errorf("read own write %s: %d, %v", id, got, err)
+						return
+					}
+					rows, err := d.Query(ctx, "SELECT id FROM scratch WHERE id LIKE ? ORDER BY id", fmt.Sprintf("w%d-%%", w))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					k := 0
+					for rows.Next() {
+						k++
+					}
+					rows.Close()
+					if k != i+1 {
+						t.Errorf("writer %d after %d inserts sees %d rows", w, i+1, k)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM scratch").Scan(&n); err != nil || n != 100 {
+			t.Fatalf("count %d, %v", n, err)
+		}
+	})
 }

@@ -186,8 +186,12 @@ func (s *Service) view(lang, titleKey string) view {
 }
 
 func (s *Service) render(w http.ResponseWriter, r *http.Request, name string, v view, status int) {
+	t := s.byLang[v.Lang]
+	if t == nil {
+		t = s.tmpl
+	}
 	var buf bytes.Buffer
-	if err := s.tmpl.ExecuteTemplate(&buf, name, v); err != nil {
+	if err := t.ExecuteTemplate(&buf, name, v); err != nil {
 		s.log.Error("render portal page", "page", name, "err", err)
 		http.Error(w, T(v.Lang, "failed.ours"), http.StatusInternalServerError)
 		return

@@ -24,6 +24,10 @@ type generation struct {
 	entries sync.Map  // path (or a special key) -> *entry
 	hosts   sync.Map  // host -> *sync.Map of path -> *entry, when links depend on the host
 	size    atomic.Int64
+	// frames are the site's chrome around feature pages (Layout), split at
+	// the page's main content: frameKey -> *frame, at most maxFrames.
+	frames  sync.Map
+	nframes atomic.Int32
 }
 
 func (s *Server) newGeneration(site *content.Site, now time.Time) *generation {

@@ -38,7 +38,10 @@
 //     i18n/<lang>.toml can override it; the theme keeps its own Czech and
 //     English wording as a last resort so a missing key never shows up raw.
 //   - Other features (joining, event registration, admin) render inside the
-//     same chrome with Layout, so the site looks like one thing.
+//     same chrome with Layout, so the site looks like one thing. The
+//     chrome around <main> is rendered once per generation, language,
+//     title and alternates and kept split at the main content (a frame,
+//     layout.go); each feature page writes head, its own HTML, tail.
 //   - Member-only pages (content's Page.MembersOnly: front matter
 //     `members: true` or `protected: true`, or a section that has it) are
 //     gated before the cache, on the full path only (ServeCached declines

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"unionhall/internal/content"
@@ -34,10 +37,19 @@ type LayoutView struct {
 	Canonical string
 }
 
-// Layout writes a feature's page inside the site's chrome. It is not
-// cached: feature pages are dynamic. Unless the caller set Cache-Control,
-// the response is marked no-store, since such pages often carry form
+// Layout writes a feature's page inside the site's chrome. The response
+// is not cached: feature pages are dynamic. Unless the caller set
+// Cache-Control, it is marked no-store, since such pages often carry form
 // tokens or personal answers.
+//
+// The chrome itself is cached: everything around <main> depends only on
+// the site generation, the language, the title, description, canonical
+// path, alternates and (when links are absolute from the request) the
+// host, so it is rendered once per such key and split at the main content
+// (a frame); each request then writes head, Main, tail. The member portal
+// spent a third of each page's CPU rendering the same chrome again. A
+// theme whose layout does not place Main exactly once as raw HTML gets the
+// full render every time (see buildFrame).
 func (s *Server) Layout(w http.ResponseWriter, r *http.Request, v LayoutView) {
 	now := s.now()
 	g := s.current(now)
@@ -50,6 +62,41 @@ func (s *Server) Layout(w http.ResponseWriter, r *http.Request, v LayoutView) {
 	if site.Lang(lang) == nil {
 		lang = s.visitorLang(site, r)
 	}
+	f := s.frame(g, r, lang, v, now)
+	if f == nil {
+		// Uncacheable theme: render it all, straight to the response.
+		ld := s.layoutData(site, r, lang, v, now)
+		ld.Main = v.Main
+		var buf bytes.Buffer
+		if err := s.theme.tmpl.ExecuteTemplate(&buf, "layout", ld); err != nil {
+			s.log.Error("render layout", "err", err)
+			http.Error(w, "500 internal server error", http.StatusInternalServerError)
+			return
+		}
+		f = &frame{head: buf.Bytes()}
+		v.Main = ""
+	}
+	status := v.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h := w.Header()
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	h.Set("Content-Type", htmlType)
+	h.Set("Content-Length", strconv.Itoa(len(f.head)+len(v.Main)+len(f.tail)))
+	h.Add("Vary", "Accept-Encoding")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(f.head)
+		_, _ = io.WriteString(w, string(v.Main))
+		_, _ = w.Write(f.tail)
+	}
+}
+
+// layoutData is the layout template's data for v, without Main.
+func (s *Server) layoutData(site *content.Site, r *http.Request, lang string, v LayoutView, now time.Time) *layoutData {
 	ld := s.chrome(site, r, lang, v.Canonical, now)
 	ld.Title = v.Title
 	ld.FullTitle = v.Title + " – " + ld.SiteName
@@ -59,7 +106,6 @@ func (s *Server) Layout(w http.ResponseWriter, r *http.Request, v LayoutView) {
 	ld.Description = v.Description
 	ld.NoIndex = v.NoIndex
 	ld.OGType = "website"
-	ld.Main = v.Main
 	for _, l := range site.Languages {
 		target, ok := v.Alternates[l.Code]
 		if !ok || !isSitePath(target) {
@@ -72,30 +118,86 @@ func (s *Server) Layout(w http.ResponseWriter, r *http.Request, v LayoutView) {
 		}
 		ld.Switcher = append(ld.Switcher, link{Title: l.Name, URL: target, Lang: l.Code, Current: l.Code == lang})
 	}
-	status := v.Status
-	if status == 0 {
-		status = http.StatusOK
+	return ld
+}
+
+// frame is the rendered chrome of a feature page, split where Main goes.
+type frame struct{ head, tail []byte }
+
+// maxFrames bounds a generation's frames: titles are the features' own
+// texts, but a feature could put something of the visitor's in one, and
+// the cache must not grow with it. Past the bound a frame is rendered per
+// request and not kept.
+const maxFrames = 512
+
+// mainSlot and mainProbe stand in for Main when a frame is rendered: the
+// slot is where the split happens; the probe, full of characters that any
+// escaping context would change, must come out verbatim at the same place,
+// which proves Main is inserted there as raw HTML and nowhere else.
+const (
+	mainSlot  = "uhMainSlot7c1e9b42d"
+	mainProbe = "<p title=\"&amp;'\">uhMainProbe</p>"
+)
+
+// frame returns the chrome for v, from the generation's cache or rendered
+// now; nil when the layout cannot be split (buildFrame).
+func (s *Server) frame(g *generation, r *http.Request, lang string, v LayoutView, now time.Time) *frame {
+	key := frameKey(s.base(g.site, r), lang, v)
+	if f, ok := g.frames.Load(key); ok {
+		return f.(*frame)
 	}
-	// Rendered straight to the response: these pages are not cached, so
-	// the cache entry's ETag and gzip copy (layoutEntry) would be work
-	// thrown away; web.Gzip compresses what it should on the way out.
-	var buf bytes.Buffer
-	if err := s.theme.tmpl.ExecuteTemplate(&buf, "layout", ld); err != nil {
-		s.log.Error("render layout", "err", err)
-		http.Error(w, "500 internal server error", http.StatusInternalServerError)
-		return
+	f := s.buildFrame(g.site, r, lang, v, now)
+	if f == nil {
+		return nil
 	}
-	h := w.Header()
-	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "no-store")
+	if g.nframes.Load() < maxFrames {
+		if _, loaded := g.frames.LoadOrStore(key, f); !loaded {
+			g.nframes.Add(1)
+		}
 	}
-	h.Set("Content-Type", htmlType)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Add("Vary", "Accept-Encoding")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
+	return f
+}
+
+func (s *Server) buildFrame(site *content.Site, r *http.Request, lang string, v LayoutView, now time.Time) *frame {
+	ld := s.layoutData(site, r, lang, v, now)
+	render := func(main string) []byte {
+		ld.Main = template.HTML(main)
+		var buf bytes.Buffer
+		if err := s.theme.tmpl.ExecuteTemplate(&buf, "layout", ld); err != nil {
+			return nil
+		}
+		return buf.Bytes()
 	}
+	a := render(mainSlot)
+	if a == nil || bytes.Count(a, []byte(mainSlot)) != 1 {
+		return nil
+	}
+	i := bytes.Index(a, []byte(mainSlot))
+	f := &frame{head: a[:i:i], tail: a[i+len(mainSlot):]}
+	b := render(mainProbe)
+	if !bytes.Equal(b, slices.Concat(f.head, []byte(mainProbe), f.tail)) {
+		return nil
+	}
+	return f
+}
+
+// frameKey is everything of v and the request that the chrome depends on
+// within one generation, apart from Main.
+func frameKey(base, lang string, v LayoutView) string {
+	var b strings.Builder
+	for _, p := range []string{base, lang, v.Title, v.Description, v.Canonical, strconv.FormatBool(v.NoIndex)} {
+		b.WriteString(strconv.Quote(p))
+	}
+	codes := make([]string, 0, len(v.Alternates))
+	for c := range v.Alternates {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		b.WriteString(strconv.Quote(c))
+		b.WriteString(strconv.Quote(v.Alternates[c]))
+	}
+	return b.String()
 }
 
 // NotFound writes the 404 page in the visitor's language (URL prefix, else
