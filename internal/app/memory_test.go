@@ -83,3 +83,30 @@ func TestServingLimitRespectsGOMEMLIMIT(t *testing.T) {
 		t.Errorf("limit changed to %d despite GOMEMLIMIT", got)
 	}
 }
+
+// TestServingGCPercent: after a load the memory limit paces the collector
+// (GOGC servingGCPercent), unless the operator set GOGC or GOMEMLIMIT.
+func TestServingGCPercent(t *testing.T) {
+	oldLimit := debug.SetMemoryLimit(-1)
+	oldPercent := debug.SetGCPercent(100)
+	t.Cleanup(func() {
+		debug.SetMemoryLimit(oldLimit)
+		debug.SetGCPercent(oldPercent)
+	})
+	for _, c := range []struct {
+		gogc, memlimit string
+		want           int
+	}{
+		{"", "", servingGCPercent},
+		{"100", "", 100},
+		{"", "1GiB", 100},
+	} {
+		t.Setenv("GOGC", c.gogc)
+		t.Setenv("GOMEMLIMIT", c.memlimit)
+		debug.SetGCPercent(100)
+		releaseLoadGarbage()
+		if got := debug.SetGCPercent(100); got != c.want {
+			t.Errorf("GOGC=%q GOMEMLIMIT=%q: GC percent %d after a load, want %d", c.gogc, c.memlimit, got, c.want)
+		}
+	}
+}
