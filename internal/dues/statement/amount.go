@@ -37,8 +37,8 @@ func parseAmount(s string, dec byte, group rune, digits int) (int64, bool) {
 		neg = true
 		s = s[3:]
 	}
-	if s == "" {
-		return 0, false
+	if s == "" || s[0] == dec {
+		return 0, false // ".5" is as likely a typo as "5."
 	}
 	var whole, frac int64
 	fracDigits := 0

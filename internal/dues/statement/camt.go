@@ -240,6 +240,9 @@ func (p *camtParser) start(t xml.StartElement) error {
 	}
 	depth := len(p.names) + 1
 	if depth == 1 {
+		if p.root {
+			return p.fail(CodeMalformed, "", nil) // a second root element
+		}
 		if name != "Document" {
 			return p.fail(CodeUnsupportedVersion, name, nil)
 		}

@@ -67,7 +67,13 @@ func (m *Mapping) check(opts Options) (Mapping, error) {
 	if c.SkipRows < 0 || c.SkipRows > 1000 {
 		return c, bad("SkipRows")
 	}
-	if _, err := time.Parse(c.DateLayout, time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Format(c.DateLayout)); err != nil {
+	// A layout must name the year, the month and the day: one without Go's
+	// reference tokens ("dd.mm.yyyy") would parse only itself.
+	if len(c.DateLayout) > 64 {
+		return c, bad("DateLayout")
+	}
+	probe := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	if back, err := time.Parse(c.DateLayout, probe.Format(c.DateLayout)); err != nil || !back.Equal(probe) {
 		return c, bad("DateLayout")
 	}
 	if c.Currency == 0 && opts.Currency == "" && c.DefaultCurrency == "" {
@@ -247,6 +253,11 @@ func csvRow(rec []string, m *Mapping, stmtCcy string, dec byte, group rune, lim 
 				return fail(CodeBadDate, "ValueDate")
 			}
 			t.ValueDate, _ = civilDate(v.Year(), int(v.Month()), v.Day())
+		}
+	}
+	if as, _ := get(m.Amount); as == "" {
+		if d, _ := get(m.Debit); d == "" {
+			return fail(CodeMissingField, "Amount")
 		}
 	}
 	t.Currency = stmtCcy
