@@ -440,9 +440,9 @@ func (p *camtParser) endBal() error {
 }
 
 func (p *camtParser) endStmt() error {
-	acct := p.acctIBAN
+	acct := cleanText(p.acctIBAN, nil)
 	if acct == "" {
-		acct = strings.TrimSpace(p.acctOther)
+		acct = cleanText(p.acctOther, nil)
 	}
 	if p.stmts > 0 && acct != p.st.Account {
 		return p.fail(CodeAccountMismatch, "Stmt/Acct", nil)

@@ -140,8 +140,10 @@ func ParseCSV(r io.Reader, opts Options) (*Statement, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
+		line := 0
+		if err == nil {
+			line, _ = cr.FieldPos(0)
+		} else {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line

@@ -1,0 +1,273 @@
+package statement
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"unionhall/internal/textrule"
+)
+
+// The fuzz targets check properties, not only the absence of a panic:
+//   - a refusal is an *Error with a listed code and no statement;
+//   - an accepted statement keeps every invariant the importer relies on
+//     (checkInvariants);
+//   - parsing is deterministic;
+//   - whatever any parser accepts survives a round trip through CSV
+//     (exportCSV then ParseCSV): amounts exact, symbols and texts unchanged.
+
+var knownCodes = map[Code]bool{
+	CodeRead: true, CodeEmpty: true, CodeCompressed: true, CodeUnknownFormat: true, CodeTooLarge: true, CodeTooManyTransactions: true,
+	CodeLineTooLong: true, CodeFieldTooLong: true, CodeTooDeep: true, CodeTooManyTokens: true, CodeDoctype: true, CodeMalformed: true,
+	CodeTruncated: true, CodeUnsupportedVersion: true, CodeEncoding: true, CodeMissingField: true, CodeBadAmount: true, CodeBadDate: true,
+	CodeBadCurrency: true, CodeBadDirection: true, CodeBatchMismatch: true, CodeAccountMismatch: true, CodeBadMapping: true, CodeBadRecord: true,
+}
+
+var knownWarnings = map[Code]bool{WarnTextCleaned: true, WarnVSNotNumeric: true, WarnSymbolInvalid: true, WarnForeignAmount: true, WarnVSAmbiguous: true}
+
+// fuzzLimits are small so that the fuzzer reaches them.
+var fuzzLimits = Limits{MaxBytes: 1 << 20, MaxTransactions: 200, MaxLineBytes: 4096, MaxFieldBytes: 2048, MaxXMLDepth: 24, MaxXMLTokens: 100_000, MaxJSONElement: 8192}
+
+func cleanInvariant(t *testing.T, what, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) || textrule.HasRefused(s) || s != strings.TrimSpace(s) || strings.Contains(s, "  ") {
+		t.Errorf("%s not clean: %q", what, s)
+	}
+}
+
+func symbolInvariant(t *testing.T, what, s string, max int) {
+	t.Helper()
+	if s == "" {
+		return
+	}
+	if len(s) > max || s[0] == '0' {
+		t.Errorf("%s %q", what, s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			t.Errorf("%s %q", what, s)
+		}
+	}
+}
+
+func checkResult(t *testing.T, st *Statement, err error, lim Limits) {
+	t.Helper()
+	if err != nil {
+		if st != nil {
+			t.Fatal("statement and error")
+		}
+		e, ok := err.(*Error)
+		if !ok {
+			t.Fatalf("error %T %v is not *Error", err, err)
+		}
+		if !knownCodes[e.Code] {
+			t.Fatalf("unlisted code %q", e.Code)
+		}
+		if e.Line < 0 || e.Entry < 0 {
+			t.Fatalf("position %d/%d", e.Line, e.Entry)
+		}
+		return
+	}
+	if st == nil {
+		t.Fatal("no statement, no error")
+	}
+	checkInvariants(t, st, lim)
+}
+
+func checkInvariants(t *testing.T, st *Statement, lim Limits) {
+	t.Helper()
+	if len(st.Transactions) > lim.MaxTransactions {
+		t.Errorf("%d transactions over the limit", len(st.Transactions))
+	}
+	for _, s := range []string{st.ID, st.Account, st.AccountName} {
+		cleanInvariant(t, "statement text", s)
+	}
+	if st.Currency != "" && !validCurrency(st.Currency) {
+		t.Errorf("statement currency %q", st.Currency)
+	}
+	ids := map[string]bool{}
+	for i, tx := range st.Transactions {
+		if tx.Amount > maxMinor || tx.Amount < -maxMinor {
+			t.Errorf("%d: amount %d", i, tx.Amount)
+		}
+		if (tx.Direction == Credit && tx.Amount < 0) || (tx.Direction == Debit && tx.Amount > 0) || (tx.Direction != Credit && tx.Direction != Debit) {
+			t.Errorf("%d: direction %q with %d", i, tx.Direction, tx.Amount)
+		}
+		if !validCurrency(tx.Currency) {
+			t.Errorf("%d: currency %q", i, tx.Currency)
+		}
+		if tx.Date.IsZero() || tx.ValueDate.IsZero() || tx.Date.Year() < 1900 || tx.Date.Year() > 2199 || tx.Date.Hour() != 0 || tx.Date.Location().String() != "UTC" {
+			t.Errorf("%d: date %v value %v", i, tx.Date, tx.ValueDate)
+		}
+		symbolInvariant(t, "VS", tx.VS, 10)
+		symbolInvariant(t, "SS", tx.SS, 10)
+		symbolInvariant(t, "KS", tx.KS, 4)
+		if (tx.VS == "") != (tx.VSSource == VSNone) {
+			t.Errorf("%d: VS %q from %q", i, tx.VS, tx.VSSource)
+		}
+		for _, s := range []string{tx.BankID, tx.Reference, tx.Counterparty, tx.CounterpartyAccount, tx.Message} {
+			cleanInvariant(t, "text", s)
+		}
+		for _, w := range tx.Warnings {
+			if !knownWarnings[w] {
+				t.Errorf("%d: warning %q", i, w)
+			}
+		}
+		if len(tx.StableID) != 64 || ids[tx.StableID] {
+			t.Errorf("%d: stable id %q (duplicate %v)", i, tx.StableID, ids[tx.StableID])
+		}
+		ids[tx.StableID] = true
+		if tx.Entry < 1 {
+			t.Errorf("%d: entry %d", i, tx.Entry)
+		}
+	}
+}
+
+func formatMinor(v int64, digits int) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	if digits == 0 {
+		return fmt.Sprintf("%s%d", sign, v)
+	}
+	p := int64(1)
+	for range digits {
+		p *= 10
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, v/p, digits, v%p)
+}
+
+// exportCSV writes what a statement holds as CSV, the way a treasurer's
+// export (or another bank) would.
+func exportCSV(st *Statement) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"date", "amount", "currency", "vs", "ss", "ks", "message", "name", "account", "id"})
+	for _, tx := range st.Transactions {
+		w.Write([]string{tx.Date.Format("2006-01-02"), formatMinor(tx.Amount, minorDigits(tx.Currency)), tx.Currency, tx.VS, tx.SS, tx.KS,
+			tx.Message, tx.Counterparty, tx.CounterpartyAccount, tx.BankID})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+var exportMapping = Mapping{Date: 1, Amount: 2, Currency: 3, VS: 4, SS: 5, KS: 6, Message: 7, Counterparty: 8, CounterpartyAccount: 9, ID: 10,
+	Comma: ',', DateLayout: "2006-01-02", SkipRows: 1, DefaultCurrency: "CZK"}
+
+func checkRoundTrip(t *testing.T, st *Statement) {
+	t.Helper()
+	if st == nil || len(st.Transactions) == 0 {
+		return
+	}
+	back, err := ParseCSV(bytes.NewReader(exportCSV(st)), Options{Mapping: exportMapping, Encoding: EncodingUTF8, Limits: Limits{MaxTransactions: len(st.Transactions)}})
+	if err != nil {
+		t.Fatalf("export not read back: %v (%v)", err, err.(*Error).Err)
+	}
+	key := func(tx Transaction) [10]any {
+		return [10]any{tx.BankID, tx.Date, tx.Amount, tx.Currency, tx.VS, tx.SS, tx.KS, tx.Message, tx.Counterparty, tx.CounterpartyAccount}
+	}
+	for i := range st.Transactions {
+		if a, b := key(st.Transactions[i]), key(back.Transactions[i]); a != b {
+			t.Fatalf("round trip %d:\n  %v\n→ %v", i, a, b)
+		}
+	}
+}
+
+func fuzzSeeds(f *testing.F, names ...string) {
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+func FuzzCamt053(f *testing.F) {
+	fuzzSeeds(f, "camt053-v02-2026-11.xml", "camt053-v08-2026-11.xml", "camt053-v05-batch.xml")
+	f.Add([]byte(camtDoc(camtNtry("1.00", "CRDT"))))
+	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Document xmlns="` + camtNS + `">&x;</Document>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := Options{Limits: fuzzLimits}
+		st, err := ParseCamt053(bytes.NewReader(data), opts)
+		checkResult(t, st, err, fuzzLimits.withDefaults())
+		again, err2 := ParseCamt053(bytes.NewReader(data), opts)
+		if !reflect.DeepEqual(st, again) || (err == nil) != (err2 == nil) {
+			t.Fatal("not deterministic")
+		}
+		checkRoundTrip(t, st)
+	})
+}
+
+func FuzzFioJSON(f *testing.F) {
+	fuzzSeeds(f, "fio-2026-11.json", "fio-overlap-a.json")
+	f.Add([]byte(fioDoc(fioTxJSON("-1.000", `{"value":"12a"}`, `"a\u202eb"`))))
+	f.Add([]byte(`{"accountStatement":{"info":{},"transactionList":null}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := Options{Limits: fuzzLimits}
+		st, err := ParseFioJSON(bytes.NewReader(data), opts)
+		checkResult(t, st, err, fuzzLimits.withDefaults())
+		again, _ := ParseFioJSON(bytes.NewReader(data), opts)
+		if !reflect.DeepEqual(st, again) {
+			t.Fatal("not deterministic")
+		}
+		checkRoundTrip(t, st)
+	})
+}
+
+func FuzzGPC(f *testing.F) {
+	fuzzSeeds(f, "fio-2026-11.gpc", "basic-2026-11.gpc")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, v := range []GPCVariant{GPCAuto, GPCStandard} {
+			opts := Options{Limits: fuzzLimits, GPC: v}
+			st, err := ParseGPC(bytes.NewReader(data), opts)
+			checkResult(t, st, err, fuzzLimits.withDefaults())
+			again, _ := ParseGPC(bytes.NewReader(data), opts)
+			if !reflect.DeepEqual(st, again) {
+				t.Fatal("not deterministic")
+			}
+			checkRoundTrip(t, st)
+		}
+	})
+}
+
+func FuzzCSV(f *testing.F) {
+	for _, n := range []string{"bank-2026-11-cp1250.csv", "bank-2026-11-utf8bom.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, byte(';'), true, uint8(0), uint8(2))
+		f.Add(b, byte(','), false, uint8(1), uint8(1))
+	}
+	f.Add([]byte("03.11.2026;\u22121\u00a0234,50;CZK;;\"a\u202eb\"\n"), byte(';'), true, uint8(1), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, comma byte, decComma bool, enc uint8, skip uint8) {
+		m := Mapping{Date: 1, Amount: 2, Currency: 3, CounterpartyAccount: 4, Counterparty: 5, VS: 6, KS: 7, SS: 8, Message: 9, ID: 10,
+			Comma: rune(comma), DecimalComma: decComma, SkipRows: int(skip % 4), DefaultCurrency: "CZK"}
+		opts := Options{Limits: fuzzLimits, Mapping: m, Encoding: Encoding(enc % 3)}
+		st, err := ParseCSV(bytes.NewReader(data), opts)
+		checkResult(t, st, err, fuzzLimits.withDefaults())
+		again, _ := ParseCSV(bytes.NewReader(data), opts)
+		if !reflect.DeepEqual(st, again) {
+			t.Fatal("not deterministic")
+		}
+		checkRoundTrip(t, st)
+	})
+}
+
+// FuzzParse goes through Detect: whatever the bytes, the format chosen and
+// its parser keep the same properties.
+func FuzzParse(f *testing.F) {
+	fuzzSeeds(f, "fio-2026-11.json", "fio-2026-11.gpc", "camt053-v05-batch.xml", "bank-2026-11-utf8bom.csv")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := Parse(bytes.NewReader(data), Options{Limits: fuzzLimits, Mapping: exportMapping})
+		checkResult(t, st, err, fuzzLimits.withDefaults())
+	})
+}
