@@ -137,6 +137,14 @@ func (p *camtParser) fail(c Code, field string, err error) error {
 	return e
 }
 
+// failEntry reports a problem with the entry as a whole (its amount, its
+// date, its batch) at the line the entry starts on.
+func (p *camtParser) failEntry(c Code, field string) error {
+	e := p.fail(c, field, nil).(*Error)
+	e.Line = p.entry.line
+	return e
+}
+
 func (p *camtParser) run() error {
 	for {
 		tok, err := p.d.Token()
@@ -479,11 +487,11 @@ func (p *camtParser) endStmt() error {
 // signed reads an amount and its CdtDbtInd into signed minor units.
 func (p *camtParser) signed(amt, ccy, ind, field string) (int64, Direction, error) {
 	if !validCurrency(ccy) {
-		return 0, "", p.fail(CodeBadCurrency, field+"/@Ccy", nil)
+		return 0, "", p.failEntry(CodeBadCurrency, field+"/@Ccy")
 	}
 	v, ok := parseAmount(amt, '.', 0, minorDigits(ccy))
 	if !ok || v < 0 || strings.HasPrefix(amt, "+") {
-		return 0, "", p.fail(CodeBadAmount, field, nil)
+		return 0, "", p.failEntry(CodeBadAmount, field)
 	}
 	switch ind {
 	case "CRDT":
@@ -491,7 +499,7 @@ func (p *camtParser) signed(amt, ccy, ind, field string) (int64, Direction, erro
 	case "DBIT":
 		return -v, Debit, nil
 	}
-	return 0, "", p.fail(CodeBadDirection, field+"/CdtDbtInd", nil)
+	return 0, "", p.failEntry(CodeBadDirection, field+"/CdtDbtInd")
 }
 
 func (p *camtParser) endEntry() error {
@@ -505,16 +513,16 @@ func (p *camtParser) endEntry() error {
 		return err
 	}
 	if e.booked == "" {
-		return p.fail(CodeMissingField, "Ntry/BookgDt", nil)
+		return p.failEntry(CodeMissingField, "Ntry/BookgDt")
 	}
 	booked, ok := parseISODate(e.booked)
 	if !ok {
-		return p.fail(CodeBadDate, "Ntry/BookgDt", nil)
+		return p.failEntry(CodeBadDate, "Ntry/BookgDt")
 	}
 	var value time.Time
 	if e.value != "" {
 		if value, ok = parseISODate(e.value); !ok {
-			return p.fail(CodeBadDate, "Ntry/ValDt", nil)
+			return p.failEntry(CodeBadDate, "Ntry/ValDt")
 		}
 	}
 	reversal := e.rvsl == "true" || e.rvsl == "1"
@@ -541,10 +549,10 @@ func (p *camtParser) endEntry() error {
 				amt, ccy, field = x.txAmt, x.txCcy, "TxDtls/AmtDtls/TxAmt/Amt"
 			}
 			if amt == "" {
-				return p.fail(CodeBatchMismatch, "TxDtls/Amt", nil)
+				return p.failEntry(CodeBatchMismatch, "TxDtls/Amt")
 			}
 			if ccy != e.ccy {
-				return p.fail(CodeBatchMismatch, field+"/@Ccy", nil)
+				return p.failEntry(CodeBatchMismatch, field+"/@Ccy")
 			}
 			ind := x.ind
 			if ind == "" {
@@ -582,7 +590,7 @@ func (p *camtParser) endEntry() error {
 		}
 	}
 	if len(e.txs) > 1 && sum != total {
-		return p.fail(CodeBatchMismatch, "Ntry/Amt", nil)
+		return p.failEntry(CodeBatchMismatch, "Ntry/Amt")
 	}
 	return nil
 }

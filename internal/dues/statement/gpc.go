@@ -44,6 +44,7 @@ type gpcParser struct {
 	last    *Transaction // the item extra lines belong to
 	av      [4]string
 	enc     Encoding
+	entry   int // items seen, for errors
 }
 
 // ParseGPC reads a Czech ABO/GPC statement, line by line.
@@ -95,7 +96,7 @@ func ParseGPC(r io.Reader, opts Options) (*Statement, error) {
 }
 
 func (p *gpcParser) fail(c Code, field string) error {
-	return &Error{Code: c, Format: FormatGPC, Line: p.line, Entry: len(p.st.Transactions), Field: field}
+	return &Error{Code: c, Format: FormatGPC, Line: p.line, Entry: p.entry, Field: field}
 }
 
 func (p *gpcParser) readError(err error) error {
@@ -293,6 +294,7 @@ func (p *gpcParser) header(rs []rune) error {
 }
 
 func (p *gpcParser) item(rs []rune) error {
+	p.entry++
 	if len(p.st.Transactions) >= p.lim.MaxTransactions {
 		return p.fail(CodeTooManyTransactions, "")
 	}
