@@ -475,12 +475,6 @@ func (p *camtParser) endStmt() error {
 		p.st.periodGiven = true
 	}
 	p.stmts++
-	for i := range p.st.Transactions {
-		t := &p.st.Transactions[i]
-		if p.st.Currency != "" && t.Currency != p.st.Currency {
-			t.warn(WarnForeignAmount)
-		}
-	}
 	return nil
 }
 
@@ -633,10 +627,10 @@ func (p *camtParser) symbols(t *Transaction, x *camtTx) {
 }
 
 func (p *camtParser) add(t Transaction) error {
-	if len(p.st.Transactions) >= p.lim.MaxTransactions {
+	if p.st.buf.n >= p.lim.MaxTransactions {
 		return p.fail(CodeTooManyTransactions, "", nil)
 	}
-	p.st.Transactions = append(p.st.Transactions, t)
+	p.st.buf.add(t)
 	return nil
 }
 

@@ -171,21 +171,16 @@ func ParseCSV(r io.Reader, opts Options) (*Statement, error) {
 		if row <= m.SkipRows || blankRecord(rec) {
 			continue
 		}
-		if len(st.Transactions) >= lim.MaxTransactions {
+		if st.buf.n >= lim.MaxTransactions {
 			return nil, &Error{Code: CodeTooManyTransactions, Format: FormatCSV, Line: line}
 		}
 		t, rerr := csvRow(rec, &m, st.Currency, dec, group, lim)
 		if rerr != nil {
-			rerr.Line, rerr.Entry = line, len(st.Transactions)+1
+			rerr.Line, rerr.Entry = line, st.buf.n+1
 			return nil, rerr
 		}
-		t.Entry, t.Line = len(st.Transactions)+1, line
-		st.Transactions = append(st.Transactions, t)
-	}
-	for i := range st.Transactions {
-		if t := &st.Transactions[i]; st.Currency != "" && t.Currency != st.Currency {
-			t.warn(WarnForeignAmount)
-		}
+		t.Entry, t.Line = st.buf.n+1, line
+		st.buf.add(t)
 	}
 	st.finish()
 	return st, nil

@@ -273,7 +273,7 @@ func (p *fioParser) transactionList() error {
 		}
 		for p.dec.More() {
 			p.entry++
-			if len(p.st.Transactions) >= p.lim.MaxTransactions {
+			if p.st.buf.n >= p.lim.MaxTransactions {
 				return p.fail(CodeTooManyTransactions, "", nil)
 			}
 			var raw fioTx
@@ -285,7 +285,7 @@ func (p *fioParser) transactionList() error {
 			if err != nil {
 				return err
 			}
-			p.st.Transactions = append(p.st.Transactions, t)
+			p.st.buf.add(t)
 		}
 		return p.expectDelim(']', "transaction")
 	})
@@ -396,12 +396,6 @@ func (p *fioParser) apply() error {
 			return p.fail(CodeBadAmount, "info.openingBalance", nil)
 		}
 		p.st.OpeningBalance, p.st.ClosingBalance, p.st.HasBalances = o, c, true
-	}
-	for i := range p.st.Transactions {
-		t := &p.st.Transactions[i]
-		if ccy != "" && t.Currency != ccy {
-			t.warn(WarnForeignAmount)
-		}
 	}
 	return nil
 }

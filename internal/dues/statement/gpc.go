@@ -86,11 +86,6 @@ func ParseGPC(r io.Reader, opts Options) (*Statement, error) {
 	if p.st.Currency == "" {
 		p.st.Currency = opts.Currency
 	}
-	for i := range p.st.Transactions {
-		if t := &p.st.Transactions[i]; t.Currency != p.st.Currency {
-			t.warn(WarnForeignAmount)
-		}
-	}
 	p.st.finish()
 	return &p.st, nil
 }
@@ -295,10 +290,10 @@ func (p *gpcParser) header(rs []rune) error {
 
 func (p *gpcParser) item(rs []rune) error {
 	p.entry++
-	if len(p.st.Transactions) >= p.lim.MaxTransactions {
+	if p.st.buf.n >= p.lim.MaxTransactions {
 		return p.fail(CodeTooManyTransactions, "")
 	}
-	t := Transaction{Entry: len(p.st.Transactions) + 1, Line: p.line}
+	t := Transaction{Entry: p.st.buf.n + 1, Line: p.line}
 	counter := field(rs, 20, 35)
 	doc := field(rs, 36, 48)
 	amt := field(rs, 49, 60)
@@ -387,7 +382,6 @@ func (p *gpcParser) item(rs []rune) error {
 	t.KS = symbolField(&t, ks[6:10], 4)
 	t.SS = symbolField(&t, field(rs, 82, 91), 10)
 	t.Counterparty = cleanText(field(rs, 98, 117), &t)
-	p.st.Transactions = append(p.st.Transactions, t)
-	p.last = &p.st.Transactions[len(p.st.Transactions)-1]
+	p.last = p.st.buf.add(t)
 	return nil
 }
