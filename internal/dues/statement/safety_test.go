@@ -197,17 +197,17 @@ func TestFioOddButAccepted(t *testing.T) {
 	// as the reference, flagged; the override, the line break, the tab and
 	// the NUL are gone, and the movement says so.
 	if a.Amount != -100 || a.Direction != Debit || a.VS != "" || a.Reference != "12a" || a.Message != "Příspěvek4001 SV listopad" {
-		t.Errorf("first: %+v", a)
+		t.Errorf("first: %#v", a)
 	}
 	if len(a.Warnings) != 2 || a.Warnings[0] != WarnTextCleaned || a.Warnings[1] != WarnVSNotNumeric {
 		t.Errorf("warnings %v", a.Warnings)
 	}
 	// The same symbol twice is not ambiguous.
 	if b.Amount != 50 || b.VS != "1004" || b.VSSource != VSUnstructured {
-		t.Errorf("second: %+v", b)
+		t.Errorf("second: %#v", b)
 	}
 	if c.Amount != 700 || c.VS != "1001" || c.Message != "" {
-		t.Errorf("third: %+v", c)
+		t.Errorf("third: %#v", c)
 	}
 	if st.Transactions[0].StableID == st.Transactions[1].StableID {
 		t.Error("equal bank ids must still give two ids")
@@ -276,13 +276,13 @@ func TestGPCOddButAccepted(t *testing.T) {
 	}
 	a, b := st.Transactions[0], st.Transactions[1]
 	if a.VS != "" || a.Reference != "12AB567890" || a.Counterparty != "JanaNováková" {
-		t.Errorf("first: %+v", a)
+		t.Errorf("first: %#v", a)
 	}
 	if len(a.Warnings) != 2 || a.Warnings[0] != WarnVSNotNumeric || a.Warnings[1] != WarnTextCleaned {
 		t.Errorf("warnings %v", a.Warnings)
 	}
 	if b.Currency != "EUR" || len(b.Warnings) != 1 || b.Warnings[0] != WarnForeignAmount {
-		t.Errorf("second: %+v", b)
+		t.Errorf("second: %#v", b)
 	}
 }
 
@@ -356,12 +356,12 @@ func TestCSVAmountsAndText(t *testing.T) {
 		{700, "", "x", nil},
 	}
 	if len(st.Transactions) != len(want) {
-		t.Fatalf("%d transactions: %+v", len(st.Transactions), st.Transactions)
+		t.Fatalf("%d transactions: %#v", len(st.Transactions), st.Transactions)
 	}
 	for i, w := range want {
 		g := st.Transactions[i]
 		if g.Amount != w.amount || g.VS != w.vs || g.Message != w.msg || len(g.Warnings) != len(w.warn) {
-			t.Errorf("%d: %+v, want %+v", i, g, w)
+			t.Errorf("%d: %#v, want %#v", i, g, w)
 			continue
 		}
 		for j := range w.warn {
@@ -397,7 +397,7 @@ func TestFindSymbols(t *testing.T) {
 	} {
 		got := findSymbols(c.in)
 		if got.vs != c.vs || got.ss != c.ss || got.ks != c.ks || got.vsAmbiguous != c.ambiguous {
-			t.Errorf("%q: %+v", c.in, got)
+			t.Errorf("%q: %#v", c.in, got)
 		}
 	}
 }

@@ -406,6 +406,9 @@ func (t *Transaction) warn(c Code) {
 	t.Warnings = append(t.Warnings, c)
 }
 
+// String names a movement by its position, day and amount only: a
+// movement printed into a log by mistake must not carry a name, a message
+// or a member's number. (%#v still shows every field, for tests.)
 func (t Transaction) String() string {
-	return fmt.Sprintf("%s %d %s VS=%s", t.Date.Format("2006-01-02"), t.Amount, t.Currency, t.VS)
+	return fmt.Sprintf("entry %d: %s %d %s", t.Entry, t.Date.Format("2006-01-02"), t.Amount, t.Currency)
 }

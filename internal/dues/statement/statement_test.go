@@ -3,9 +3,11 @@ package statement
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +79,7 @@ func checkTxs(t *testing.T, got, want []Transaction) {
 	}
 	for i := range want {
 		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("transaction %d:\n got %+v\nwant %+v", i+1, got[i], want[i])
+			t.Errorf("transaction %d:\n got %#v\nwant %#v", i+1, got[i], want[i])
 		}
 	}
 }
@@ -109,7 +111,7 @@ func checkStatement(t *testing.T, got *Statement, want Statement) {
 	g.Transactions, want.Transactions = nil, nil
 	g.periodGiven, want.periodGiven = false, false
 	if !reflect.DeepEqual(g, want) {
-		t.Errorf("statement:\n got %+v\nwant %+v", g, want)
+		t.Errorf("statement:\n got %#v\nwant %#v", g, want)
 	}
 }
 
@@ -268,7 +270,7 @@ func TestSameMovementsInEveryFormat(t *testing.T) {
 			continue
 		}
 		if !reflect.DeepEqual(got, first) {
-			t.Errorf("%s differs:\n got %+v\nwant %+v", p.name, got, first)
+			t.Errorf("%s differs:\n got %#v\nwant %#v", p.name, got, first)
 		}
 	}
 }
@@ -395,4 +397,39 @@ func TestCamt053Batch(t *testing.T) {
 	checkTxs(t, st.Transactions, want)
 	checkStatement(t, st, Statement{Format: FormatCamt053, ID: "STM-2026-12-02", Account: accountIBAN, Currency: "CZK",
 		From: d, To: d, HasBalances: true, OpeningBalance: -100000, ClosingBalance: 211250, Skipped: 1})
+}
+
+// Some banks write camt with a namespace prefix; only the namespace
+// counts, not the prefix.
+func TestCamt053Prefixed(t *testing.T) {
+	doc := sample(t, "camt053-v02-2026-11.xml")
+	doc = regexp.MustCompile(`<(/?)([A-Za-z])`).ReplaceAllString(doc, "<${1}c:$2")
+	doc = strings.Replace(doc, `xmlns="`, `xmlns:c="`, 1)
+	if !strings.Contains(doc, "<c:Ntry>") {
+		t.Fatal("prefixing failed")
+	}
+	st, err := ParseCamt053(strings.NewReader(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ParseCamt053(open(t, "camt053-v02-2026-11.xml"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st, plain) {
+		t.Errorf("prefixed:\n%#v\nplain:\n%#v", st, plain)
+	}
+	// The same names in another namespace are not camt.
+	other := strings.Replace(doc, `xmlns:c="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"`, `xmlns:c="urn:example:not-camt"`, 1)
+	_, err = ParseCamt053(strings.NewReader(other), Options{})
+	wantCode(t, err, CodeUnsupportedVersion)
+}
+
+func TestTransactionStringHidesPersonalData(t *testing.T) {
+	tx := november()[0]
+	tx.Entry = 1
+	s := fmt.Sprint(tx)
+	if strings.Contains(s, "Nováková") || strings.Contains(s, "1001") || strings.Contains(s, "příspěvek") {
+		t.Errorf("%s", s)
+	}
 }
