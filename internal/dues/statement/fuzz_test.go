@@ -3,7 +3,9 @@ package statement
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -269,5 +271,84 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st, err := Parse(bytes.NewReader(data), Options{Limits: fuzzLimits, Mapping: exportMapping})
 		checkResult(t, st, err, fuzzLimits.withDefaults())
+	})
+}
+
+// FuzzAmount checks parseAmount against math/big: whatever it accepts is
+// exactly the decimal written (separators removed), in minor units.
+func FuzzAmount(f *testing.F) {
+	for _, s := range []string{"500", "-1 234,50", "1.234,5", "0.001", "1e3", "\u22127", "99999999999999.99", "12.", ".5", "1,,2"} {
+		f.Add(s, true, uint8(2))
+		f.Add(s, false, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, s string, decComma bool, digits uint8) {
+		d := int(digits % 4)
+		dec, group := byte('.'), ','
+		if decComma {
+			dec, group = ',', ' '
+		}
+		v, ok := parseAmount(s, dec, group, d)
+		if !ok {
+			return
+		}
+		if v > maxMinor || v < -maxMinor {
+			t.Fatalf("%q: %d out of bounds", s, v)
+		}
+		norm := strings.NewReplacer("\u2212", "-", string(group), "", "\u00a0", "").Replace(s)
+		if decComma {
+			norm = strings.Replace(norm, ",", ".", 1)
+		}
+		r, ok := new(big.Rat).SetString(norm)
+		if !ok {
+			t.Fatalf("%q accepted, but %q is not a number", s, norm)
+		}
+		want := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d)), nil)))
+		if !want.IsInt() || want.Num().Cmp(big.NewInt(v)) != 0 {
+			t.Fatalf("%q (%d decimals): %d, want %s", s, d, v, want.RatString())
+		}
+		if strings.ContainsAny(norm, "eE") {
+			t.Fatalf("%q: exponent accepted", s)
+		}
+		back, ok := parseAmount(formatMinor(v, d), '.', 0, d)
+		if !ok || back != v {
+			t.Fatalf("%d does not round-trip: %d %v", v, back, ok)
+		}
+	})
+}
+
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// FuzzCamtFields builds well-formed camt.053 around fuzzed values, to reach
+// the amount, date, symbol and text handling behind the XML syntax.
+func FuzzCamtFields(f *testing.F) {
+	f.Add("500.00", "CRDT", "CZK", "2026-11-03", "VS:1004 listopad", "VS:1001", "/VS/1002/SS/2026", "Jana Nováková", "true")
+	f.Add("1.5", "DBIT", "EUR", "2026-02-29", "a\u202eb", "ABC-77", "NOTPROVIDED", "x\x00y", "")
+	f.Fuzz(func(t *testing.T, amt, ind, ccy, date, ustrd, strd, e2e, name, rvsl string) {
+		entry := `<Ntry><Amt Ccy="` + xmlText(ccy) + `">` + xmlText(amt) + `</Amt><CdtDbtInd>` + xmlText(ind) + `</CdtDbtInd>` +
+			`<RvslInd>` + xmlText(rvsl) + `</RvslInd><Sts>BOOK</Sts><BookgDt><Dt>` + xmlText(date) + `</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef>` +
+			`<NtryDtls><TxDtls><Refs><EndToEndId>` + xmlText(e2e) + `</EndToEndId></Refs><RltdPties><Dbtr><Nm>` + xmlText(name) + `</Nm></Dbtr>` +
+			`<Cdtr><Nm>` + xmlText(name) + `</Nm></Cdtr></RltdPties><RmtInf><Ustrd>` + xmlText(ustrd) + `</Ustrd><Strd><CdtrRefInf><Ref>` + xmlText(strd) +
+			`</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>`
+		doc := camtDoc(entry)
+		st, err := ParseCamt053(strings.NewReader(doc), Options{Limits: fuzzLimits})
+		checkResult(t, st, err, fuzzLimits.withDefaults())
+		if err != nil {
+			return
+		}
+		tx := st.Transactions[0]
+		// The amount is the decimal written, with the direction's sign.
+		v, ok := parseAmount(strings.TrimSpace(amt), '.', 0, minorDigits(tx.Currency))
+		if !ok || (ind == "CRDT") != (tx.Direction == Credit) || (tx.Amount != v && tx.Amount != -v) {
+			t.Fatalf("amount %q %q → %d %s", amt, ind, tx.Amount, tx.Direction)
+		}
+		// A VS is a run of digits from one of the three places.
+		if tx.VS != "" && !strings.Contains(strd+e2e+ustrd, tx.VS) {
+			t.Fatalf("VS %q from nowhere", tx.VS)
+		}
+		checkRoundTrip(t, st)
 	})
 }
