@@ -294,6 +294,11 @@ func (p *camtParser) start(t xml.StartElement) error {
 		line, _ := p.d.InputPos()
 		p.entry = camtEntry{line: line, txs: p.entry.txs[:0]}
 	case p.ntryDepth > 0 && depth == p.ntryDepth+2 && name == "TxDtls" && p.names[p.ntryDepth] == "NtryDtls":
+		// One entry's details are held until the entry ends; count them
+		// against the limit now, not after a million have been read.
+		if p.st.buf.n+len(p.entry.txs) >= p.lim.MaxTransactions {
+			return p.fail(CodeTooManyTransactions, "", nil)
+		}
 		p.txDepth = depth
 		p.entry.txs = append(p.entry.txs, camtTx{})
 		p.tx = &p.entry.txs[len(p.entry.txs)-1]

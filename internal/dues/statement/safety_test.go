@@ -66,6 +66,7 @@ func TestCamtHostile(t *testing.T) {
 		{"tokens", good, Limits{MaxXMLTokens: 50}, CodeTooManyTokens},
 		{"size", good, Limits{MaxBytes: 1000}, CodeTooLarge},
 		{"count", many, Limits{MaxTransactions: 2}, CodeTooManyTransactions},
+		{"count in one batch", camtDoc(`<Ntry><NtryDtls>` + strings.Repeat(`<TxDtls/>`, 5) + `</NtryDtls></Ntry>`), Limits{MaxTransactions: 3}, CodeTooManyTransactions},
 		{"negative amount", camtDoc(camtNtry("-500.00", "CRDT")), Limits{}, CodeBadAmount},
 		{"plus amount", camtDoc(camtNtry("+500.00", "CRDT")), Limits{}, CodeBadAmount},
 		{"three decimals", camtDoc(camtNtry("500.005", "CRDT")), Limits{}, CodeBadAmount},
