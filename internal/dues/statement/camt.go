@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -230,12 +231,14 @@ func (p *camtParser) leaf() string {
 }
 
 // rel is the path of the current element below the element at depth d
-// (1-based), "" for that element itself.
-func (p *camtParser) rel(d int) string {
+// (1-based), empty for that element itself. It is bytes, not a string:
+// the callers switch on string(rel), which Go compares without copying,
+// and this runs for every end tag.
+func (p *camtParser) rel(d int) []byte {
 	if d >= len(p.names) {
-		return ""
+		return nil
 	}
-	return string(p.path[p.offs[d]:])
+	return p.path[p.offs[d]:]
 }
 
 func (p *camtParser) start(t xml.StartElement) error {
@@ -308,7 +311,11 @@ func (p *camtParser) start(t xml.StartElement) error {
 
 func (p *camtParser) end() error {
 	depth := len(p.names)
-	txt := strings.TrimSpace(string(p.text))
+	// Container elements hold only indentation: no string for them.
+	var txt string
+	if t := bytes.TrimSpace(p.text); len(t) > 0 {
+		txt = string(t)
+	}
 	p.text = p.text[:0]
 	var err error
 	switch {
@@ -322,7 +329,7 @@ func (p *camtParser) end() error {
 		err = p.endEntry()
 		p.ntryDepth = 0
 	case p.balDepth > 0 && depth > p.balDepth:
-		switch p.rel(p.balDepth) {
+		switch string(p.rel(p.balDepth)) {
 		case "Tp/CdOrPrtry/Cd":
 			p.bal.code = txt
 		case "Amt":
@@ -334,7 +341,7 @@ func (p *camtParser) end() error {
 		err = p.endBal()
 		p.balDepth = 0
 	case p.stmtDepth > 0 && depth > p.stmtDepth:
-		switch p.rel(p.stmtDepth) {
+		switch string(p.rel(p.stmtDepth)) {
 		case "Id":
 			p.stmtID = txt
 		case "Acct/Id/IBAN":
@@ -358,9 +365,9 @@ func (p *camtParser) end() error {
 	return err
 }
 
-func (p *camtParser) entryField(rel, txt string) {
+func (p *camtParser) entryField(rel []byte, txt string) {
 	e := &p.entry
-	switch rel {
+	switch string(rel) {
 	case "Amt":
 		e.amt, e.ccy = txt, p.ccy
 	case "CdtDbtInd":
@@ -380,9 +387,9 @@ func (p *camtParser) entryField(rel, txt string) {
 	}
 }
 
-func (p *camtParser) txField(rel, txt string) {
+func (p *camtParser) txField(rel []byte, txt string) {
 	t := p.tx
-	switch rel {
+	switch string(rel) {
 	case "Refs/AcctSvcrRef":
 		t.acctSvcrRef = txt
 	case "Refs/TxId":
