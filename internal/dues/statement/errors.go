@@ -37,11 +37,11 @@ const (
 	CodeBadRecord           Code = "bad_record"            // a GPC record type that is not 074/075/076/078/079, or an item before the header
 
 	// Warnings: the movement was kept, with this noted.
-	WarnTextCleaned   Code = "text_cleaned"     // control, bidi-override or other invisible characters were removed from a text
-	WarnVSNotNumeric  Code = "vs_not_numeric"   // a symbol field held something other than 1–10 digits; kept in Reference, VS empty
-	WarnSymbolInvalid Code = "symbol_invalid"   // a specific or constant symbol field was not digits; dropped
-	WarnForeignAmount Code = "foreign_currency" // the movement's currency differs from the statement's
-	WarnVSAmbiguous   Code = "vs_ambiguous"     // the message names two different variable symbols; VS left empty for a person to decide
+	WarnTextCleaned     Code = "text_cleaned"     // control, bidi-override or other invisible characters were removed from a text
+	WarnVSNotNumeric    Code = "vs_not_numeric"   // a symbol field held something other than 1–10 digits; kept in Reference, VS empty
+	WarnSymbolInvalid   Code = "symbol_invalid"   // a specific or constant symbol field was not digits; dropped
+	WarnForeignCurrency Code = "foreign_currency" // the movement's currency differs from the statement's
+	WarnVSAmbiguous     Code = "vs_ambiguous"     // the message names two different variable symbols; VS left empty for a person to decide
 )
 
 // Error is a refusal. Line and Entry are 1-based and 0 when unknown; Field

@@ -31,7 +31,7 @@ var knownCodes = map[Code]bool{
 	CodeBadCurrency: true, CodeBadDirection: true, CodeBatchMismatch: true, CodeAccountMismatch: true, CodeBadMapping: true, CodeBadRecord: true,
 }
 
-var knownWarnings = map[Code]bool{WarnTextCleaned: true, WarnVSNotNumeric: true, WarnSymbolInvalid: true, WarnForeignAmount: true, WarnVSAmbiguous: true}
+var knownWarnings = map[Code]bool{WarnTextCleaned: true, WarnVSNotNumeric: true, WarnSymbolInvalid: true, WarnForeignCurrency: true, WarnVSAmbiguous: true}
 
 // fuzzLimits are small so that the fuzzer reaches them.
 var fuzzLimits = Limits{MaxBytes: 1 << 20, MaxTransactions: 200, MaxLineBytes: 4096, MaxFieldBytes: 2048, MaxXMLDepth: 24, MaxXMLTokens: 100_000, MaxJSONElement: 8192}

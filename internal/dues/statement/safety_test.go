@@ -3,6 +3,7 @@ package statement
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -129,6 +130,9 @@ func TestCompressedRefusedUnread(t *testing.T) {
 	cr := &countingReader{r: bytes.NewReader(bomb.Bytes())}
 	_, err := Parse(cr, Options{})
 	wantCode(t, err, CodeCompressed)
+	if !errors.Is(err, &Error{Code: CodeCompressed}) || errors.Is(err, &Error{Code: CodeMalformed}) {
+		t.Error("errors.Is does not match on the code")
+	}
 	if cr.n > headBytes {
 		t.Errorf("read %d bytes of a compressed file", cr.n)
 	}
@@ -282,7 +286,7 @@ func TestGPCOddButAccepted(t *testing.T) {
 	if len(a.Warnings) != 2 || a.Warnings[0] != WarnVSNotNumeric || a.Warnings[1] != WarnTextCleaned {
 		t.Errorf("warnings %v", a.Warnings)
 	}
-	if b.Currency != "EUR" || len(b.Warnings) != 1 || b.Warnings[0] != WarnForeignAmount {
+	if b.Currency != "EUR" || len(b.Warnings) != 1 || b.Warnings[0] != WarnForeignCurrency {
 		t.Errorf("second: %#v", b)
 	}
 }
@@ -353,7 +357,7 @@ func TestCSVAmountsAndText(t *testing.T) {
 		{123450, "1001", "ok", nil},
 		{-123450, "1002", "VS 1002", nil},
 		{123450, "", "x", []Code{WarnVSNotNumeric}},
-		{-1, "", "abc d", []Code{WarnTextCleaned, WarnForeignAmount}},
+		{-1, "", "abc d", []Code{WarnTextCleaned, WarnForeignCurrency}},
 		{700, "", "x", nil},
 	}
 	if len(st.Transactions) != len(want) {

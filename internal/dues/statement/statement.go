@@ -282,7 +282,7 @@ func (s *Statement) finish() {
 			t.ValueDate = t.Date
 		}
 		if s.Currency != "" && t.Currency != s.Currency {
-			t.warn(WarnForeignAmount)
+			t.warn(WarnForeignCurrency)
 		}
 		if !s.periodGiven {
 			if s.From.IsZero() || t.Date.Before(s.From) {

@@ -183,6 +183,27 @@ func TestCSVWindows1250(t *testing.T) {
 	}
 }
 
+// Chosen rather than detected, Windows-1250 reads the same; UTF-8 without
+// a BOM is detected as UTF-8.
+func TestCSVEncodingChosen(t *testing.T) {
+	st, err := ParseCSV(open(t, "bank-2026-11-cp1250.csv"), Options{Mapping: cp1250Mapping(), Encoding: EncodingWindows1250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Transactions[0].Counterparty != "Jana Nováková" || st.Transactions[1].Message != "Příspěvky 8–10/2026 za tři měsíce" {
+		t.Errorf("%#v", st.Transactions[:2])
+	}
+	noBOM := strings.TrimPrefix(sample(t, "bank-2026-11-utf8bom.csv"), "\ufeff")
+	m := Mapping{Date: 1, Amount: 2, Debit: 3, Currency: 4, Counterparty: 8, Comma: ',', DateLayout: "2006-01-02", SkipRows: 1}
+	st, err = ParseCSV(strings.NewReader(noBOM), Options{Mapping: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Transactions[3].Counterparty != "Zuzana Černá" {
+		t.Errorf("%#v", st.Transactions[3])
+	}
+}
+
 func TestCSVUTF8BOMCreditDebitColumns(t *testing.T) {
 	m := Mapping{Date: 1, Amount: 2, Debit: 3, Currency: 4, VS: 5, SS: 6, KS: 7, Counterparty: 8, CounterpartyAccount: 9, Message: 10,
 		Comma: ',', DateLayout: "2006-01-02", SkipRows: 1}
