@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"golang.org/x/text/encoding/charmap"
 	"io"
 	"os"
 	"path/filepath"
@@ -443,4 +444,49 @@ func TestParseAmount(t *testing.T) {
 			t.Errorf("%q: %d %v, want %d %v", c.in, got, ok, c.want, c.ok)
 		}
 	}
+}
+
+// A long message comes in 35-character parts cut mid-word; joined as they
+// are, it reads as written.
+func TestGPCLongMessage(t *testing.T) {
+	lines := gpcLines(t)
+	msg := "Členský příspěvek za září, říjen a listopad 2026, VS 1001, platím za sebe i za manželku Janu"
+	rs := []rune(msg + strings.Repeat(" ", 140-len([]rune(msg))))
+	enc := func(s string) string {
+		b, err := charmap.Windows1250.NewEncoder().String(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	l078 := enc("078" + string(rs[0:35]) + string(rs[35:70]) + strings.Repeat(" ", 55))
+	l079 := enc("079" + string(rs[70:105]) + string(rs[105:140]))
+	// The 075 item has no VS of its own: the message's counts.
+	item := lines[7][:61] + "0000000000" + lines[7][71:]
+	doc := strings.Join([]string{lines[0], item, lines[8], l078, l079}, "\r\n")
+	st, err := ParseGPC(strings.NewReader(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := st.Transactions[0]
+	if tx.Message != msg || tx.VS != "1001" || tx.VSSource != VSUnstructured {
+		t.Errorf("%#v", tx)
+	}
+}
+
+func TestCSVCreditAndDebitColumns(t *testing.T) {
+	m := Mapping{Date: 1, Amount: 2, Debit: 3, Comma: ';', DecimalComma: true, DefaultCurrency: "CZK"}
+	st, err := ParseCSV(strings.NewReader("03.11.2026;0,00;125,00\n03.11.2026;300,00;0\n03.11.2026;;-7,00\n"), Options{Mapping: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{-12500, 30000, -700} {
+		if st.Transactions[i].Amount != want {
+			t.Errorf("%d: %d, want %d", i, st.Transactions[i].Amount, want)
+		}
+	}
+	_, err = ParseCSV(strings.NewReader("03.11.2026;1,00;2,00\n"), Options{Mapping: m})
+	wantCode(t, err, CodeBadAmount)
+	_, err = ParseCSV(strings.NewReader("03.11.2026;;\n"), Options{Mapping: m})
+	wantCode(t, err, CodeMissingField)
 }
