@@ -102,8 +102,14 @@ type camtTx struct {
 	dbtrNm, dbtrIBAN, dbtrOther string
 	cdtrNm, cdtrIBAN, cdtrOther string
 	ustrd                       []string
-	strdRef, addtlRmt, addtlTx  string
+	refs                        []camtRef // Strd/CdtrRefInf, in order
+	refType                     string    // Tp of the CdtrRefInf being read
+	addtlRmt, addtlTx           string
 }
+
+// camtRef is one structured creditor reference with its type (Tp/CdOrPrtry
+// Cd or Prtry), empty when untyped.
+type camtRef struct{ tp, ref string }
 
 // ParseCamt053 reads an ISO 20022 camt.053 statement (BkToCstmrStmt), one
 // token at a time: memory grows with the movements kept, never with the
@@ -418,10 +424,14 @@ func (p *camtParser) txField(rel []byte, txt string) {
 		if len(t.ustrd) < 16 {
 			t.ustrd = append(t.ustrd, txt)
 		}
+	case "RmtInf/Strd/CdtrRefInf/Tp/CdOrPrtry/Cd", "RmtInf/Strd/CdtrRefInf/Tp/CdOrPrtry/Prtry":
+		t.refType = strings.ToUpper(txt)
 	case "RmtInf/Strd/CdtrRefInf/Ref":
-		if t.strdRef == "" {
-			t.strdRef = txt
+		if len(t.refs) < 8 {
+			t.refs = append(t.refs, camtRef{t.refType, txt})
 		}
+	case "RmtInf/Strd/CdtrRefInf":
+		t.refType = ""
 	case "RmtInf/Strd/AddtlRmtInf":
 		if t.addtlRmt == "" {
 			t.addtlRmt = txt
@@ -603,21 +613,52 @@ func (p *camtParser) endEntry() error {
 
 // symbols reads the variable, specific and constant symbols from where
 // Czech banks put them in camt.053, most explicit first: the structured
-// creditor reference (a bare number, or "VS:123", "/VS/123/SS/…"), the
-// end-to-end id ("VS20260001", "/VS/20260001/KS/0308"), then the message.
+// creditor references (typed VS, SS or KS; untyped, a bare number or
+// "VS:123", "/VS/123/SS/…"; an RF creditor reference, type SCOR, is never a
+// symbol), the end-to-end id ("VS20260001", "/VS/20260001/KS/0308"), then
+// the message.
 func (p *camtParser) symbols(t *Transaction, x *camtTx) {
-	ref := cleanText(x.strdRef, t)
-	if ref != "" {
-		if vs, ok := normSymbol(ref, 10); ok && vs != "" {
-			t.VS, t.VSSource = vs, VSStructured
-		} else {
+	for _, r := range x.refs {
+		ref := cleanText(r.ref, t)
+		if ref == "" {
+			continue
+		}
+		hadVS := t.VS != ""
+		switch r.tp {
+		case "VS":
+			if n, ok := normSymbol(ref, 10); ok && n != "" && t.VS == "" {
+				t.VS, t.VSSource = n, VSStructured
+			}
+		case "SS":
+			if n, ok := normSymbol(ref, 10); ok && t.SS == "" {
+				t.SS = n
+			}
+		case "KS":
+			if n, ok := normSymbol(ref, 4); ok && t.KS == "" {
+				t.KS = n
+			}
+		case "":
+			if n, ok := normSymbol(ref, 10); ok && n != "" {
+				if t.VS == "" {
+					t.VS, t.VSSource = n, VSStructured
+				}
+				break
+			}
 			sy := findSymbols(ref)
-			if sy.vs != "" {
+			if sy.vs != "" && t.VS == "" {
 				t.VS, t.VSSource = sy.vs, VSStructured
 			}
-			t.SS, t.KS = sy.ss, sy.ks
+			if t.SS == "" {
+				t.SS = sy.ss
+			}
+			if t.KS == "" {
+				t.KS = sy.ks
+			}
 		}
-		t.Reference = ref
+		// Reference shows the reference the VS came from, else the first.
+		if t.Reference == "" || (!hadVS && t.VS != "") {
+			t.Reference = ref
+		}
 	}
 	e2e := cleanText(x.e2e, t)
 	if e2e != "" && e2e != "NOTPROVIDED" {

@@ -454,3 +454,27 @@ func TestTransactionStringHidesPersonalData(t *testing.T) {
 		t.Errorf("%s", s)
 	}
 }
+
+// A bank may type each structured reference: an SS or KS typed as such is
+// not the VS, and an RF creditor reference (SCOR) is no symbol at all.
+func TestCamt053TypedReferences(t *testing.T) {
+	ref := func(tp, v string) string {
+		return `<Strd><CdtrRefInf><Tp><CdOrPrtry>` + tp + `</CdOrPrtry></Tp><Ref>` + v + `</Ref></CdtrRefInf></Strd>`
+	}
+	doc := camtDoc(`<Ntry><Amt Ccy="CZK">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-03</Dt></BookgDt><NtryDtls><TxDtls><RmtInf>` +
+		ref("<Prtry>SS</Prtry>", "456") + ref("<Cd>SCOR</Cd>", "RF18539007547034") + ref("<Prtry>VS</Prtry>", "0001015") + ref("<Prtry>KS</Prtry>", "0308") +
+		`</RmtInf></TxDtls></NtryDtls></Ntry>` +
+		`<Ntry><Amt Ccy="CZK">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-03</Dt></BookgDt><NtryDtls><TxDtls><RmtInf>` +
+		ref("<Cd>SCOR</Cd>", "1234") + `<Ustrd>bez symbolu</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>`)
+	st, err := ParseCamt053(strings.NewReader(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := st.Transactions[0], st.Transactions[1]
+	if a.VS != "1015" || a.VSSource != VSStructured || a.SS != "456" || a.KS != "308" || a.Reference != "0001015" {
+		t.Errorf("%#v", a)
+	}
+	if b.VS != "" || b.Reference != "1234" {
+		t.Errorf("%#v", b)
+	}
+}
