@@ -310,6 +310,10 @@ func (s *Statement) finish() {
 // because statements cover whole days: both files hold all of a day's equal
 // payments, in the bank's order. The account is not part of the id; the
 // importer scopes ids by the account it imports into.
+//
+// Ids already stored were made from the cleaned fields: changing what goes
+// into a field (or cleanText) changes them, so such a change must bump the
+// version tag and tell the importer how to match the old ids.
 func stableIDs(txs []Transaction) {
 	seen := make(map[[32]byte]uint32, len(txs))
 	var buf []byte
