@@ -478,3 +478,24 @@ func TestCamt053TypedReferences(t *testing.T) {
 		t.Errorf("%#v", b)
 	}
 }
+
+// The ids are stored by the importer, so their recipe must not change by
+// accident. These vectors were computed independently of stableIDs (with
+// Python's hashlib, from the recipe in its comment): a bank id, and the
+// same bank fee twice without ids (the occurrence counter tells them apart).
+func TestStableIDGolden(t *testing.T) {
+	txs := november()
+	fee := txs[4]
+	fee.BankID = ""
+	txs = []Transaction{txs[0], fee, fee}
+	stableIDs(txs)
+	for i, want := range []string{
+		"b2ef9af4733218e94b039ac608415f369c4d13fb038534c8cb60e8b2f2e13b3d",
+		"2713f0778e2b7b9dc6e240d66039e94803d598320920d511dd513c3d1692018e",
+		"b6b7711622ccbb9d9282cb82eb378db56a5dec3e65d474a18d843c1ec09ab3ec",
+	} {
+		if txs[i].StableID != want {
+			t.Errorf("%d: %s, want %s", i, txs[i].StableID, want)
+		}
+	}
+}
