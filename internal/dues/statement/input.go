@@ -56,8 +56,8 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 // sniffBytes is how much of a CSV or GPC file decides its encoding.
 const sniffBytes = 64 << 10
 
-// decodeText returns r as UTF-8 text in the chosen encoding. Auto: a BOM
-// means UTF-8; else the first 64 KiB decide, valid UTF-8 (a character cut
+// decodeText returns r as UTF-8 text in the chosen encoding. A BOM means
+// UTF-8 whatever was chosen. Auto, without a BOM: the first 64 KiB decide, valid UTF-8 (a character cut
 // at the end allowed) meaning UTF-8, anything else Windows-1250. A
 // Windows-1250 Czech text is almost never valid UTF-8 (an "á" followed by
 // an ASCII letter is an invalid sequence), while UTF-8 read as Windows-1250
@@ -70,11 +70,12 @@ func decodeText(r io.Reader, enc Encoding) (io.Reader, Encoding, error) {
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, enc, err
 	}
+	// A BOM is UTF-8 even when Windows-1250 was chosen: a Windows-1250
+	// text cannot start with those three bytes ("ď»ż") in any real export,
+	// so the choice was the mistake.
 	if bytes.HasPrefix(head, utf8BOM) {
-		if enc == EncodingAuto || enc == EncodingUTF8 {
-			br.Discard(len(utf8BOM))
-			return br, EncodingUTF8, nil
-		}
+		br.Discard(len(utf8BOM))
+		return br, EncodingUTF8, nil
 	}
 	if enc == EncodingAuto {
 		enc = EncodingWindows1250

@@ -499,3 +499,14 @@ func TestStableIDGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestBOMWinsOverChosenEncoding(t *testing.T) {
+	m := Mapping{Date: 1, Amount: 2, Debit: 3, Currency: 4, Counterparty: 8, Comma: ',', DateLayout: "2006-01-02", SkipRows: 1}
+	st, err := ParseCSV(open(t, "bank-2026-11-utf8bom.csv"), Options{Mapping: m, Encoding: EncodingWindows1250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Transactions[0].Counterparty != "Jana Nováková" {
+		t.Errorf("%q", st.Transactions[0].Counterparty)
+	}
+}
