@@ -60,9 +60,9 @@ type fioColumn struct {
 	Value fioValue `json:"value"`
 }
 
-// fioTx holds the columns read; the others (9 "Provedl", 12 bank name, 18
-// details, 25 the owner's own comment, 26 BIC, 27 payer reference …) are
-// skipped by the decoder.
+// fioTx holds the columns read; the others (7 user identification, 9
+// "Provedl", 12 bank name, 18 details, 25 the owner's own comment, 26 BIC,
+// 27 payer reference …) are skipped by the decoder.
 type fioTx struct {
 	C0  *fioColumn `json:"column0"`  // date, "2026-05-28+0200"
 	C1  *fioColumn `json:"column1"`  // amount, signed number
@@ -71,7 +71,6 @@ type fioTx struct {
 	C4  *fioColumn `json:"column4"`  // constant symbol
 	C5  *fioColumn `json:"column5"`  // variable symbol
 	C6  *fioColumn `json:"column6"`  // specific symbol
-	C7  *fioColumn `json:"column7"`  // user identification
 	C10 *fioColumn `json:"column10"` // counter-account name
 	C14 *fioColumn `json:"column14"` // currency
 	C16 *fioColumn `json:"column16"` // message for the recipient
