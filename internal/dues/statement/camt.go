@@ -579,7 +579,13 @@ func (p *camtParser) endEntry() error {
 				return err
 			}
 			t.Amount, t.Direction = v, d
+			// Each amount is at most 10^15, so keeping the running sum
+			// within that too means it can never overflow (and a
+			// wrapped sum never "adds up" to a forged entry).
 			sum += v
+			if sum > maxMinor || sum < -maxMinor {
+				return p.failEntry(CodeBatchMismatch, "Ntry/Amt")
+			}
 			t.BankID = firstNonEmpty(x.acctSvcrRef, x.txID)
 			if t.BankID == "" && e.acctSvcrRef != "" {
 				// The details of one booking, in the bank's order: the

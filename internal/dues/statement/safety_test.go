@@ -79,6 +79,8 @@ func TestCamtHostile(t *testing.T) {
 		{"bad date", camtDoc(strings.Replace(camtNtry("5.00", "CRDT"), "2026-11-03", "2026-02-30", 1)), Limits{}, CodeBadDate},
 		{"no date", camtDoc(strings.Replace(camtNtry("5.00", "CRDT"), "<BookgDt><Dt>2026-11-03</Dt></BookgDt>", "", 1)), Limits{}, CodeMissingField},
 		{"batch sum", batch, Limits{}, CodeBatchMismatch},
+		{"batch sum overflow", camtDoc(`<Ntry><Amt Ccy="CZK">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-03</Dt></BookgDt><NtryDtls>` +
+			strings.Repeat(`<TxDtls><Amt Ccy="CZK">9000000000000.00</Amt></TxDtls>`, 3) + `</NtryDtls></Ntry>`), Limits{}, CodeBatchMismatch},
 		{"two accounts", twoAccounts, Limits{}, CodeAccountMismatch},
 		{"no statement", `<Document xmlns="` + camtNS + `"><BkToCstmrStmt/></Document>`, Limits{}, CodeMissingField},
 		{"trailing junk", good + "<x/>", Limits{}, CodeMalformed},

@@ -268,6 +268,29 @@ func Parse(r io.Reader, opts Options) (*Statement, error) {
 	return nil, &Error{Code: CodeUnknownFormat}
 }
 
+// Balanced reports whether the file's own balances agree with its
+// movements: opening balance + every amount = closing balance. A statement
+// that does not balance is missing movements (a file cut at an entry
+// boundary is still well-formed) or holds some twice; the import should
+// show that before anything is saved. False when the file gives no
+// balances (CSV). camt entries left out as not booked do not count, as
+// the bank's balances leave them out too.
+func (s *Statement) Balanced() bool {
+	if !s.HasBalances {
+		return false
+	}
+	// Amounts are at most 10^15 each; a running sum past 2^62 cannot come
+	// back to a real balance, and stopping there keeps it from overflowing.
+	acc := s.OpeningBalance
+	for _, t := range s.Transactions {
+		acc += t.Amount
+		if acc > 1<<62 || acc < -(1<<62) {
+			return false
+		}
+	}
+	return acc == s.ClosingBalance
+}
+
 // finish checks what every format shares and gives each movement its
 // StableID. It runs once the whole file has been read, so nothing of a
 // refused file reaches the caller.

@@ -105,6 +105,34 @@ func TestFioJSON(t *testing.T) {
 		From: day("2026-11-01"), To: day("2026-11-30"), HasBalances: true, OpeningBalance: 12500000, ClosingBalance: 12601500})
 }
 
+func TestBalanced(t *testing.T) {
+	for _, name := range []string{"fio-2026-11.json", "fio-2026-11.gpc", "basic-2026-11.gpc", "camt053-v02-2026-11.xml", "camt053-v08-2026-11.xml", "camt053-v05-batch.xml", "fio-overlap-a.json", "fio-overlap-b.json"} {
+		st, err := Parse(open(t, name), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Balanced() {
+			t.Errorf("%s does not balance", name)
+		}
+	}
+	// One movement cut out of a well-formed file: it parses, but does
+	// not balance.
+	doc := sample(t, "camt053-v02-2026-11.xml")
+	i := strings.Index(doc, "   <Ntry>")
+	j := strings.Index(doc, "   </Ntry>") + len("   </Ntry>\n")
+	st, err := ParseCamt053(strings.NewReader(doc[:i]+doc[j:]), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Transactions) != 4 || st.Balanced() {
+		t.Errorf("%d movements, balanced %v", len(st.Transactions), st.Balanced())
+	}
+	csv, err := ParseCSV(open(t, "bank-2026-11-cp1250.csv"), Options{Mapping: cp1250Mapping()})
+	if err != nil || csv.Balanced() {
+		t.Errorf("a CSV has no balances to agree with: %v", err)
+	}
+}
+
 func checkStatement(t *testing.T, got *Statement, want Statement) {
 	t.Helper()
 	g := *got
