@@ -103,8 +103,10 @@ func (p *gpcParser) readError(err error) error {
 
 func (p *gpcParser) record(raw []byte, atEOF bool) error {
 	b := bytes.TrimSuffix(bytes.TrimSuffix(raw, []byte("\n")), []byte("\r"))
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil // the empty line at the end many banks write
+	// The empty line at the end many banks write, and the DOS end-of-file
+	// mark (Ctrl-Z) that old ABO software still appends.
+	if len(bytes.Trim(b, " \t\x1a")) == 0 {
+		return nil
 	}
 	if p.enc == EncodingUTF8 && !utf8.Valid(b) {
 		return p.fail(CodeEncoding, "")

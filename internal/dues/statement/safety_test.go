@@ -277,7 +277,7 @@ func TestGPCOddButAccepted(t *testing.T) {
 	// (The file is Windows-1250: 0xe1 is "á".)
 	odd := set(set(item, 62, "12AB567890"), 98, "Jana\x1bNov\xe1kov\xe1")
 	eur := set(lines[4], 119, "0978")
-	doc := strings.Join([]string{lines[0], odd, eur}, "\n")
+	doc := strings.Join([]string{lines[0], odd, eur}, "\n") + "\n\x1a"
 	st, err := ParseGPC(strings.NewReader(doc), Options{})
 	if err != nil {
 		t.Fatal(err)
