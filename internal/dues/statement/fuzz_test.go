@@ -352,3 +352,32 @@ func FuzzCamtFields(f *testing.F) {
 		checkRoundTrip(t, st)
 	})
 }
+
+// FuzzPreviewCSV: the preview never panics, keeps its row bound and shows
+// only clean text.
+func FuzzPreviewCSV(f *testing.F) {
+	for _, n := range []string{"bank-2026-11-cp1250.csv", "bank-2026-11-utf8bom.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(0), uint8(5))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, enc uint8, rows uint8) {
+		p, err := PreviewCSV(bytes.NewReader(data), 0, Encoding(enc%3), int(rows), fuzzLimits)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("%T %v", err, err)
+			}
+			return
+		}
+		if len(p.Rows) == 0 || len(p.Rows) > max(int(rows), 1) {
+			t.Fatalf("%d rows for %d", len(p.Rows), rows)
+		}
+		for _, row := range p.Rows {
+			for _, c := range row {
+				cleanInvariant(t, "cell", c)
+			}
+		}
+	})
+}
