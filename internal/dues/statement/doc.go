@@ -46,6 +46,11 @@
 //     declared encoding is refused); CSV and GPC are UTF-8 (with or without
 //     a BOM) or Windows-1250, chosen by Options.Encoding or detected from
 //     the first 64 KiB (decodeText).
+//   - A well-formed file can still miss movements (cut at an entry
+//     boundary): Statement.Balanced checks the file's balances against its
+//     movements where the format has balances, for the import to show.
+//   - PreviewCSV shows the start of a CSV file, decoded and cleaned, so the
+//     treasurer can build the Mapping on the import page.
 //
 // Refusals are *Error values with a Code, the line and/or entry (1-based)
 // and the element, column or key involved — never the value, which may be
