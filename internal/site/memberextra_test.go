@@ -19,7 +19,9 @@ import (
 // X-Member (tests only).
 type headerMember struct{}
 
-func (headerMember) SignedIn(r *http.Request) (bool, error) { return r.Header.Get("X-Member") != "", nil }
+func (headerMember) SignedIn(r *http.Request) (bool, error) {
+	return r.Header.Get("X-Member") != "", nil
+}
 func (headerMember) SignInPage(w http.ResponseWriter, _ *http.Request, _, _ string) {
 	w.WriteHeader(http.StatusUnauthorized)
 	io.WriteString(w, "sign in")
