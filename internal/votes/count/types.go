@@ -1,7 +1,6 @@
 package count
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -169,16 +168,21 @@ type Round struct {
 	Option string `json:"option,omitempty"`
 	// Transfers is what each continuing candidate received at this stage.
 	Transfers []CandidateValue `json:"transfers,omitempty"`
-	// NonTransferable is the value set aside at this stage: papers with no
-	// further preference for a continuing candidate and the fractions lost
-	// by truncating transfer values.
+	// NonTransferable is the value of the papers set aside at this stage
+	// because they show no further preference for a continuing candidate.
 	NonTransferable Value `json:"non_transferable"`
+	// Fractions is the value lost at this stage by truncating transfer
+	// values to five decimals (surplus transfers only).
+	Fractions Value `json:"fractions,omitempty"`
 	// Values is every candidate's value at the end of the stage, in option
 	// order (elected candidates keep the quota after their surplus goes).
 	Values []CandidateValue `json:"values"`
 	// Elected and Excluded are who was elected or excluded at this stage.
 	Elected  []string `json:"elected,omitempty"`
 	Excluded []string `json:"excluded,omitempty"`
+	// Remaining is who was deemed elected after this stage because only
+	// as many continuing candidates remained as seats were left (rule 52).
+	Remaining []string `json:"remaining,omitempty"`
 }
 
 // Lot is one tie that no rule resolved, drawn by lot from the seed.
@@ -261,4 +265,3 @@ type Board struct {
 	Result  Result    `json:"result"`
 }
 
-var errNotYet = errors.New("count: not yet")
