@@ -264,4 +264,3 @@ type Board struct {
 	Ballots []Ballot  `json:"ballots"` // sorted by receipt
 	Result  Result    `json:"result"`
 }
-
