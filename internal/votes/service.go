@@ -3,7 +3,6 @@ package votes
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"unionhall/internal/mail"
 	"unionhall/internal/members"
 	"unionhall/internal/seal"
-	"unionhall/internal/votes/count"
 )
 
 // Outbox queues an email inside the caller's transaction (*mail.Outbox).
@@ -58,8 +56,11 @@ type Deps struct {
 
 // Service is votes: the store, the lifecycle, casting and the board.
 type Service struct {
-	d   Deps
-	log *slog.Logger
+	d     Deps
+	log   *slog.Logger
+	batch *db.Batcher
+	// ownBatch: New made the batcher, Close stops it.
+	ownBatch bool
 }
 
 // DefaultMinEligible is [votes] min_eligible's default.
@@ -76,59 +77,22 @@ func New(d Deps) *Service {
 	if d.MinEligible <= 0 {
 		d.MinEligible = DefaultMinEligible
 	}
-	s := &Service{d: d, log: d.Logger.With("component", "votes")}
+	if d.BallotPath == nil {
+		d.BallotPath = func(lang, id string) string { return "/" + lang + "/member/votes/" + id + "/" }
+	}
+	s := &Service{d: d, log: d.Logger.With("component", "votes"), batch: d.Batcher}
+	if s.batch == nil {
+		s.batch, s.ownBatch = db.NewBatcher(d.DB, db.BatchOptions{}), true
+	}
+	if d.Queue != nil {
+		d.Queue.Handle(JobInvite, s.runInvite)
+	}
 	return s
 }
 
-var errTODO = errors.New("votes: not built yet")
-
-// Create stores a new draft vote.
-func (s *Service) Create(ctx context.Context, actor string, in Input) (id string, p Problems, err error) {
-	return "", nil, errTODO
+// Close stops the batcher the service made (after the casts in progress).
+func (s *Service) Close() {
+	if s.ownBatch {
+		s.batch.Close()
+	}
 }
-
-// Update changes a draft or scheduled vote (ErrLocked once open).
-func (s *Service) Update(ctx context.Context, actor, id string, in Input) (Problems, error) {
-	return nil, errTODO
-}
-
-// Schedule moves a draft to scheduled: it opens at OpensAt.
-func (s *Service) Schedule(ctx context.Context, actor, id string) error { return errTODO }
-
-// Cancel cancels a draft, scheduled or open vote with a reason voters see;
-// its ballots are deleted unread.
-func (s *Service) Cancel(ctx context.Context, actor, id, reason string) error { return errTODO }
-
-// Get returns a vote (ErrNotFound).
-func (s *Service) Get(ctx context.Context, id string) (*Vote, error) { return nil, errTODO }
-
-// List returns every vote, newest opening first.
-func (s *Service) List(ctx context.Context) ([]Vote, error) { return nil, errTODO }
-
-// Tick opens and closes what is due by the clock.
-func (s *Service) Tick(ctx context.Context) error { return errTODO }
-
-// ForMember lists the votes a member sees in the portal.
-func (s *Service) ForMember(ctx context.Context, memberID string) ([]MemberVote, error) {
-	return nil, errTODO
-}
-
-// Status is one vote as a member sees it (ErrNotFound).
-func (s *Service) Status(ctx context.Context, voteID, memberID string) (*MemberVote, error) {
-	return nil, errTODO
-}
-
-// Cast records a member's ballot. changeCode replaces their earlier ballot
-// when the vote allows change.
-func (s *Service) Cast(ctx context.Context, voteID, memberID string, b count.Ballot, changeCode string) (Receipt, error) {
-	return Receipt{}, errTODO
-}
-
-// Board is the public bulletin board of a closed vote (ErrNotClosed).
-func (s *Service) Board(ctx context.Context, id string) (*count.Board, error) { return nil, errTODO }
-
-// OfMeeting lists the votes that belong to a meeting page (content path),
-// except drafts and cancelled-before-opening ones.
-func (s *Service) OfMeeting(ctx context.Context, path string) ([]Vote, error) { return nil, errTODO }
-
-func inputOf(v *Vote, loc *time.Location) Input { return Input{} }

@@ -45,22 +45,25 @@ type Option struct {
 
 // Vote is a vote as the committee set it up, with its state and counts.
 type Vote struct {
-	ID                            string
-	Title, Text                   map[string]string // by language; Text is Markdown, rendered sanitised
-	Kind                          Kind
-	Options                       []Option
-	MaxChoices                    int      // multiple: at most this many (1..len(Options))
-	Seats                         int      // multiple, ranked: how many win (ranked 1 = instant run-off)
-	Workplaces                    []string // workplace ids; empty = all current members
-	OpensAt                       time.Time
-	ClosesAt                      time.Time
-	QuorumPercent                 int    // 0..100 of the eligible who must cast a ballot (abstaining counts)
-	Threshold                     string // "plurality", "majority", "two-thirds", "three-quarters"
-	AllowChange                   bool   // a member may replace their ballot until the close (last counts)
-	Invite                        bool   // email each eligible member a personal link when it opens
-	Meeting                       string // optional content path of a member meeting page
-	State                         string // "draft", "scheduled", "open", "closed", "cancelled"
-	CancelReason                  string
+	ID            string
+	Title, Text   map[string]string // by language; Text is Markdown, rendered sanitised
+	Kind          Kind
+	Options       []Option
+	MaxChoices    int      // multiple: at most this many (1..len(Options))
+	Seats         int      // multiple, ranked: how many win (ranked 1 = instant run-off)
+	Workplaces    []string // workplace ids; empty = all current members
+	OpensAt       time.Time
+	ClosesAt      time.Time
+	QuorumPercent int    // 0..100 of the eligible who must cast a ballot (abstaining counts)
+	Threshold     string // "plurality", "majority", "two-thirds", "three-quarters"
+	AllowChange   bool   // a member may replace their ballot until the close (last counts)
+	Invite        bool   // email each eligible member a personal link when it opens
+	Meeting       string // optional content path of a member meeting page
+	State         string // "draft", "scheduled", "open", "closed", "cancelled"
+	CancelReason  string
+	// OpenProblem is why Tick could not open a scheduled vote that is due
+	// (a message key, "eligible.too_few"); "" otherwise.
+	OpenProblem                   string
 	Eligible                      int // fixed when it opens
 	Cast                          int // ballots cast so far (a count, never who)
 	CreatedAt, OpenedAt, ClosedAt time.Time
