@@ -102,6 +102,9 @@ func (b *Batcher) Do(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return <-it.done
 }
 
+// Queued is how many items wait for a batch (for tests and metrics).
+func (b *Batcher) Queued() int { return len(b.queue) }
+
 // Close stops the workers after the batches in progress; items still
 // queued get ErrBatcherClosed.
 func (b *Batcher) Close() {
