@@ -1,9 +1,11 @@
 package votes
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +82,22 @@ type env struct {
 	s     *Service
 	site  *content.Site
 	admin *auth.Account
+	logs  *syncBuffer
 }
+
+// syncBuffer collects the service's log output, to show it never holds a
+// receipt.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func prague(t testing.TB) *time.Location {
 	loc, err := time.LoadLocation("Europe/Prague")
@@ -103,13 +120,14 @@ func newEnv(t testing.TB, d *db.DB) *env {
 // second server on the same database shares both).
 func newEnvKeys(t testing.TB, d *db.DB, kr *seal.Keyring, c *clock) *env {
 	t.Helper()
-	e := &env{t: t, d: d, keys: kr, clock: c, out: &memOutbox{d: d}, links: &fakeLinks{},
+	e := &env{t: t, d: d, keys: kr, clock: c, out: &memOutbox{d: d}, links: &fakeLinks{}, logs: &syncBuffer{},
 		admin: &auth.Account{ID: "acct-admin", Roles: []string{auth.ManageMembers, auth.ViewMember}}}
 	e.site = &content.Site{Languages: []*content.Language{{Code: "cs"}, {Code: "en"}}, DefaultLang: "cs", Location: prague(t)}
 	e.reg = members.New(members.Deps{DB: d, Keys: kr, Now: c.Now})
 	e.queue = jobs.New(d, jobs.Options{Now: c.Now})
 	e.s = New(Deps{DB: d, Keys: kr, Queue: e.queue, Outbox: e.out, Registry: e.reg, Links: e.links,
-		Site: func() *content.Site { return e.site }, BaseURL: "https://union.example", MinEligible: 3, Now: c.Now})
+		Site: func() *content.Site { return e.site }, BaseURL: "https://union.example", MinEligible: 3, Now: c.Now,
+		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	t.Cleanup(e.s.Close)
 	return e
 }

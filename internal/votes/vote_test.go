@@ -293,8 +293,8 @@ func TestVoteChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, code := range map[string]string{
-			"wrong":         "AAAA-BBBB-CCCC",
-			"garbage":       "<script>",
+			"wrong":          "AAAA-BBBB-CCCC",
+			"garbage":        "<script>",
 			"another vote's": rcOther.ChangeCode,
 		} {
 			if _, err := e.s.Cast(ctx, id, ids[0], ballot("o3"), code); !errors.Is(err, ErrBadChangeCode) {
