@@ -13,8 +13,13 @@ import (
 // ErrRule is wrapped by every error about a Rule that cannot be counted.
 var ErrRule = errors.New("count: invalid rule")
 
-// maxOptions bounds the options of one vote; ballots use a 64-bit set.
-const maxOptions = 64
+// Bounds of a rule: ballots hold their marks in a 64-bit set, and
+// turnout arithmetic (cast × 20,000) must not overflow int64.
+const (
+	maxOptions  = 64
+	maxSeats    = 64
+	maxEligible = 1_000_000_000_000
+)
 
 func ruleErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrRule, fmt.Sprintf(format, a...))
@@ -42,8 +47,8 @@ func (r Rule) Check() error {
 	if r.Kind == KindYesNo && (len(r.Options) != 2 || !seen[OptionYes] || !seen[OptionNo]) {
 		return ruleErr("a yes/no vote has exactly the options %q and %q", OptionYes, OptionNo)
 	}
-	if (r.Kind == KindMultiple || r.Kind == KindRanked) && r.Seats < 1 {
-		return ruleErr("seats %d (at least 1)", r.Seats)
+	if (r.Kind == KindMultiple || r.Kind == KindRanked) && (r.Seats < 1 || r.Seats > maxSeats) {
+		return ruleErr("seats %d (1 to %d)", r.Seats, maxSeats)
 	}
 	if r.Kind == KindMultiple && (r.MaxChoices < 1 || r.MaxChoices > len(r.Options)) {
 		return ruleErr("max choices %d (1 to %d)", r.MaxChoices, len(r.Options))
@@ -59,7 +64,7 @@ func (r Rule) Check() error {
 	default:
 		return ruleErr("unknown threshold %q", r.Threshold)
 	}
-	if r.Eligible < 0 {
+	if r.Eligible < 0 || r.Eligible > maxEligible {
 		return ruleErr("eligible %d", r.Eligible)
 	}
 	return nil
@@ -351,8 +356,10 @@ func tally(r Rule, p *parsed, seed [32]byte) Result {
 			}
 		}
 	}
-	if r.Kind != KindYesNo && res.Outcome == "" {
+	if r.Kind != KindYesNo {
 		res.Unfilled = r.seats() - len(res.Elected)
+	}
+	if r.Kind != KindYesNo && res.Outcome == "" {
 		if len(res.Elected) > 0 {
 			res.Outcome = OutcomeElected
 		} else {
