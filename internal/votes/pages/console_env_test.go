@@ -3,6 +3,7 @@ package pages_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -212,3 +213,20 @@ func (r *consoleRig) tick(t testing.TB, d time.Duration) {
 		t.Fatal(err)
 	}
 }
+
+// setLang makes the account with email speak lang in the console.
+func (r *consoleRig) setLang(ctx context.Context, email, lang string) error {
+	as, err := r.auth.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.Email == email {
+			return r.auth.SetAccountLang(ctx, a.ID, lang)
+		}
+	}
+	return fmt.Errorf("no account %s", email)
+}
+
+// consoleText is text key in lang, as the page's text shows it.
+func consoleText(lang, key string, args ...any) string { return console.T(lang, key, args...) }
