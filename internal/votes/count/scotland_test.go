@@ -57,8 +57,8 @@ func readBLT(t *testing.T, path string) (Rule, []Ballot, []string) {
 // published every ballot's preferences; testdata/scotland/Calton-2007.blt
 // holds them as distributed with Droop (github.com/jklundell/droop,
 // test/blt/scotland). 5,199 valid ballots, 10 candidates, 3 seats, quota
-// 1,300. The council declared George Redmond, Alison Thewliss and Ruth
-// Simpson elected. The stage-by-stage values below, to five decimals, are
+// 1,300; George Redmond, Alison Thewliss and Ruth Simpson are elected.
+// The stage-by-stage values below, to five decimals, are
 // those of Droop's reference report for its Scottish rule
 // (test/ref/report/scotland/Calton-2007-scotland-fixed-p5-d5.txt), an
 // independent implementation of rules 45–52; "residual" there is our
