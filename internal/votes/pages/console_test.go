@@ -393,3 +393,61 @@ func TestConsoleVoteCancel(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleVoteScheduleRefused: a draft whose opening time has passed
+// cannot be scheduled: the edit form comes back with the stored values and
+// the message at the opening time. A vote of one workplace with too few
+// members does not open; its page says why, in both languages.
+func TestConsoleVoteScheduleRefused(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newConsoleRig(t, d)
+		ctx := context.Background()
+		c := r.login(t, "boss@example.org", []string{pages.ListVotes, pages.ManageVotes}, nil)
+		base := r.srv.URL
+		id := r.create(t, c, r.goodForm())
+		r.clock.Add(25 * time.Hour)
+		for _, lang := range []string{"en", "cs"} {
+			code, body := consoleDo(t, c, "POST", base+"/admin/votes/"+id+"/schedule", lang, nil)
+			if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-opens">`+msg(lang, "votes.problem.opens.past")) ||
+				!strings.Contains(body, `value="Committee election"`) || !strings.Contains(body, `action="/admin/votes/`+id+`/edit"`) {
+				t.Errorf("schedule after the opening time (%s): %d\n%.3000s", lang, code, body)
+			}
+		}
+		if v, _ := r.votes.Get(ctx, id); v.State != votes.StateDraft {
+			t.Fatalf("scheduled anyway: %s", v.State)
+		}
+
+		wp, err := r.reg.SaveWorkplace(ctx, consoleSuper, members.Workplace{Name: "Call centre <Brno>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.addMembers(t, 1, wp) // fewer than the rig's min_eligible (2)
+		r.addMembers(t, 3, "")
+		form := r.goodForm()
+		form.Add("workplaces", wp)
+		code, body := consoleDo(t, c, "GET", base+"/admin/votes/new", "en", nil)
+		if code != 200 || !strings.Contains(body, `name="workplaces" value="`+wp+`"`) || !strings.Contains(body, "Call centre &lt;Brno&gt; (1 member)") {
+			t.Fatalf("workplace checkboxes: %d\n%.3000s", code, body)
+		}
+		small := r.create(t, c, form)
+		if code, _ := consoleDo(t, c, "POST", base+"/admin/votes/"+small+"/schedule", "en", nil); code != http.StatusSeeOther {
+			t.Fatalf("schedule: %d", code)
+		}
+		r.tick(t, 25*time.Hour)
+		for _, lang := range []string{"en", "cs"} {
+			code, body := consoleDo(t, c, "GET", base+"/admin/votes/"+small, lang, nil)
+			if code != 200 || !strings.Contains(body, `id="open-problem"`) || !strings.Contains(body, msg(lang, "votes.open_problem.eligible.too_few")) ||
+				!strings.Contains(body, "Call centre &lt;Brno&gt;") || !strings.Contains(body, msg(lang, "votes.state.scheduled")) {
+				t.Errorf("vote that could not open (%s): %d\n%.3000s", lang, code, body)
+			}
+		}
+		// Back to draft, and the edit form keeps the ticked workplace.
+		if code, loc := consoleDo(t, c, "POST", base+"/admin/votes/"+small+"/unschedule", "en", nil); code != http.StatusSeeOther || !strings.HasSuffix(loc, "done=vote_unscheduled") {
+			t.Fatalf("unschedule: %d %s", code, loc)
+		}
+		code, body = consoleDo(t, c, "GET", base+"/admin/votes/"+small+"/edit", "en", nil)
+		if code != 200 || !strings.Contains(body, `value="`+wp+`" checked`) {
+			t.Fatalf("edit form of a workplace vote: %d\n%.3000s", code, body)
+		}
+	})
+}
