@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"html/template"
@@ -10,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/yuin/goldmark"
 
 	"unionhall/internal/auth"
 	"unionhall/internal/console"
@@ -129,8 +126,8 @@ type meetingChoice struct {
 	Missing      bool // a vote names it but the site no longer has it
 }
 
-// meetings are the site's member-only pages, one per translation, titled
-// in lang: the pages a vote may belong to. The value is the page's content
+// meetings are the site's member-only meeting pages (type "meetings"), one
+// per translation, titled in lang: the pages a vote may belong to. The value is the page's content
 // path without the language (its translation key), the same in every
 // language, as votes.Vote.Meeting holds it.
 func (cp *consolePages) meetings(lang string, current string) []meetingChoice {
@@ -140,7 +137,7 @@ func (cp *consolePages) meetings(lang string, current string) []meetingChoice {
 	if s != nil {
 		now := cp.d.Now()
 		for _, p := range s.Pages {
-			if !p.MembersOnly || p.Kind != content.KindPage || p.TranslationKey == "" || !p.Visible(now) {
+			if !p.MembersOnly || p.Type != "meetings" || p.Kind != content.KindPage || p.TranslationKey == "" || !p.Visible(now) {
 				continue
 			}
 			i, ok := seen[p.TranslationKey]
@@ -198,7 +195,7 @@ func (cp *consolePages) previews(v *votes.Vote) []voteLang {
 	var out []voteLang
 	langs := cp.langs()
 	for _, l := range langs {
-		p := voteLang{Code: l.Code, Name: l.Name, Title: pick(v.Title, l.Code, langs), Text: consoleMarkdown(pick(v.Text, l.Code, langs)),
+		p := voteLang{Code: l.Code, Name: l.Name, Title: pick(v.Title, l.Code, langs), Text: voteText(pick(v.Text, l.Code, langs)), // as the ballot page renders it
 			Abstain: console.T(l.Code, "votes.abstain")}
 		for _, o := range v.Options {
 			p.Options = append(p.Options, optionLabel(o, l.Code, langs))
@@ -218,24 +215,6 @@ func optionLabel(o votes.Option, lang string, langs []siteLang) string {
 		return console.T(lang, k)
 	}
 	return o.ID
-}
-
-// mdText renders a vote's text. goldmark's default renderer escapes raw
-// HTML and drops javascript: and similar links, so what a committee member
-// types cannot run in anyone's browser; the voters' pages render it the
-// same way.
-var mdText = goldmark.New()
-
-// consoleMarkdown is text (Markdown) as HTML, "" for none.
-func consoleMarkdown(text string) template.HTML {
-	if strings.TrimSpace(text) == "" {
-		return ""
-	}
-	var b bytes.Buffer
-	if err := mdText.Convert([]byte(text), &b); err != nil {
-		return template.HTML(template.HTMLEscapeString(text))
-	}
-	return template.HTML(b.String()) // goldmark's safe mode: no raw HTML, no script links
 }
 
 // resultView is a closed vote's result as the console shows it.

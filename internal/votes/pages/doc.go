@@ -33,7 +33,7 @@
 // current members); they are listed whole, not scoped, because choosing
 // who votes is the committee's decision. Times are datetime-local fields
 // read in the site's time zone by the service. The meeting is a select of
-// the site's member-only pages, by translation key (the content path
+// the site's member-only meeting pages, by translation key (the content path
 // without the language, as Vote.Meeting holds it); a vote whose meeting
 // page left the site keeps it, marked as missing.
 //
@@ -57,9 +57,9 @@
 // confirmation a destructive step needs; an empty reason is refused.
 //
 // What voters will see. The vote's page renders the ballot in every site
-// language with the same Markdown rules as the voters' pages (goldmark's
-// safe mode: raw HTML and script links are dropped), so the committee
-// checks the text before scheduling. After the close it shows the result —
+// language with the voters' pages' own renderer (voteText: goldmark's safe
+// mode, raw HTML and script links dropped), so the committee checks exactly
+// the text members will read before scheduling. After the close it shows the result —
 // turnout, quorum met or not, outcome, votes per option or the STV stages
 // with the quota and any lots drawn — and links to the public board.
 //
