@@ -192,12 +192,13 @@ func printBoardSummary(w io.Writer, b count.Board, res count.Result) {
 	fmt.Fprintf(w, "Recount: %d ballots cast of %d eligible (%.2f %%), %d abstained, %d with a choice\n",
 		res.Cast, res.Eligible, res.TurnoutPercent, res.Abstained, res.Valid)
 	fmt.Fprintf(w, "Quorum %d %%: %s\n", v.QuorumPercent, map[bool]string{true: "met", false: "not met"}[res.QuorumMet])
-	label := "Votes"
+	label := "Votes:"
 	if v.Kind == count.KindRanked {
-		label = "First preferences"
+		label = "First preferences:"
 	}
+	fmt.Fprintln(w, label)
 	for _, c := range res.Counts {
-		fmt.Fprintf(w, "  %s: %s %d\n", label, name(c.Option), c.Votes)
+		fmt.Fprintf(w, "  %s: %d\n", name(c.Option), c.Votes)
 	}
 	if v.Kind == count.KindRanked && len(res.Rounds) > 0 {
 		fmt.Fprintf(w, "Quota: %s; %d stages\n", res.Quota, len(res.Rounds))

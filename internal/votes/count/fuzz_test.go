@@ -188,3 +188,53 @@ func sameResult(a, b Result) bool {
 	diffResults(&p, a, b, Rule{})
 	return len(p.list) == 0
 }
+
+// FuzzOrderFromRanks reads rank forms as the ballot page receives them:
+// an order comes back only when the ranks are 1…k without a hole or a
+// repeat, it holds exactly the ranked options in rank order, and it is a
+// valid ranked ballot.
+func FuzzOrderFromRanks(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4})
+	f.Add([]byte{1, 3, 0, 0})
+	f.Add([]byte{2, 2, 1, 0})
+	f.Add([]byte{0, 0, 0, 9})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		options := []string{"o1", "o2", "o3", "o4", "o5"}
+		ranks := map[string]int{}
+		for i, b := range data {
+			if i >= len(options)+1 {
+				break
+			}
+			id := "zz"
+			if i < len(options) {
+				id = options[i]
+			} else if b%2 == 0 {
+				break // only sometimes an unknown id
+			}
+			ranks[id] = int(int8(b)) % 8
+		}
+		order, err := OrderFromRanks(options, ranks)
+		if err != nil {
+			if _, ok := err.(*BallotError); !ok {
+				t.Fatalf("error %T", err)
+			}
+			return
+		}
+		ranked := 0
+		for id, n := range ranks {
+			if n != 0 {
+				ranked++
+				if n < 1 || n > len(order) || order[n-1] != id {
+					t.Fatalf("ranks %v → %v", ranks, order)
+				}
+			}
+		}
+		if ranked != len(order) {
+			t.Fatalf("ranks %v → %v", ranks, order)
+		}
+		r := Rule{Kind: KindRanked, Options: options, Seats: 1, Eligible: 1}
+		if err := ValidBallot(r, Ballot{Choices: order}); len(order) > 0 && err != nil {
+			t.Fatalf("order %v not a valid ballot: %v", order, err)
+		}
+	})
+}

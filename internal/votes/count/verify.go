@@ -172,7 +172,18 @@ func diffResults(p *problems, got, want Result, r Rule) {
 	if !slices.Equal(got.Elected, want.Elected) {
 		p.add("result", "elected: the board says [%s], the recount gives [%s]", joinIDs(got.Elected), joinIDs(want.Elected))
 	}
-	num("adopted", got.Adopted, want.Adopted)
+	if got.Adopted != want.Adopted {
+		msg := fmt.Sprintf("adopted: the board says %v, the recount gives %v", got.Adopted, want.Adopted)
+		if r.Kind == KindYesNo && len(want.Counts) == 2 {
+			yes, no := votesOf(want, OptionYes), votesOf(want, OptionNo)
+			th := r.Threshold
+			if th == "" {
+				th = ThresholdPlurality
+			}
+			msg += fmt.Sprintf(" (%d yes, %d no, threshold %s, quorum %s)", yes, no, th, metWord(want.QuorumMet))
+		}
+		p.add("result", "%s", msg)
+	}
 	num("outcome", got.Outcome, want.Outcome)
 	num("unfilled seats", got.Unfilled, want.Unfilled)
 	num("lot seed", got.Seed, want.Seed)
@@ -254,4 +265,13 @@ func MarshalBoard(b Board) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+func votesOf(res Result, option string) int {
+	for _, c := range res.Counts {
+		if c.Option == option {
+			return c.Votes
+		}
+	}
+	return 0
 }

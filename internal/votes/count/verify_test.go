@@ -112,6 +112,11 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"format", func(b *Board) { b.Format, b.Version = "helios", 2 }, []string{`format is "helios"`, "version is 2"}},
 		{"bad rule", func(b *Board) { b.Vote.Kind = "borda" }, []string{"cannot be counted"}},
 	}
+	yn := boardOf(t, testVote(KindYesNo, []string{"yes", "no"}, 1, 10), profile(t, "5:yes", "3:no"))
+	yn.Vote.Threshold = ThresholdTwoThirds // 5 of 8 is 62.5 %
+	if _, problems := Verify(roundTrip(t, yn)); !hasProblem(problems, "adopted: the board says true, the recount gives false (5 yes, 3 no, threshold two-thirds, quorum met)") {
+		t.Errorf("threshold raised after the count: %v", problems)
+	}
 	for _, c := range cases {
 		b := roundTrip(t, good)
 		c.tamper(&b)
