@@ -130,6 +130,22 @@ func TestVotesVerifyFiles(t *testing.T) {
 	}
 }
 
+// TestVotesVerifyStdin: "-" reads the board from standard input, as in
+// curl … | unionhall votes verify -.
+func TestVotesVerifyStdin(t *testing.T) {
+	f, err := os.Open(writeFile(t, "board.json", testBoard(t, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old := os.Stdin
+	os.Stdin = f
+	defer func() { os.Stdin = old }()
+	if code, out, errOut := runVotes(t, "verify", "-"); code != 0 || !strings.Contains(out, "agrees") {
+		t.Errorf("stdin: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestVotesVerifyURL(t *testing.T) {
 	boards := map[string][]byte{"/votes/v7/board.json": testBoard(t, nil)}
 	for i, c := range tampered {
