@@ -83,7 +83,6 @@ const (
 	CodeEmpty           = "empty"             // no choice and no abstention
 	CodeGap             = "gap"               // rank form: ranks not 1, 2, 3… without a hole
 	CodeBadRank         = "bad-rank"          // rank form: a rank below 1 or above the number of options
-	CodeNoReceipt       = "no-receipt"        // a ballot on a board without a receipt
 )
 
 // Value is a number of votes in hundred-thousandths (STV transfer values are
