@@ -3,6 +3,7 @@ package count
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -108,10 +109,15 @@ func TestRuleCheck(t *testing.T) {
 		{Kind: KindSingle, Options: []string{"a"}, QuorumPercent: 101},
 		{Kind: KindSingle, Options: []string{"a"}, Threshold: "unanimous"},
 		{Kind: KindSingle, Options: []string{"a"}, Eligible: -1},
+		{Kind: KindSingle, Options: manyOptions(65)},
+		{Kind: KindRanked, Options: []string{"a", "b"}, Seats: 65},
 	}
 	for _, r := range bad {
 		if err := r.Check(); !errors.Is(err, ErrRule) {
 			t.Errorf("%+v: %v, want ErrRule", r, err)
+		}
+		if err := ValidBallot(r, Ballot{Abstain: true}); !errors.Is(err, ErrRule) {
+			t.Errorf("ValidBallot %+v: %v, want ErrRule", r, err)
 		}
 		if _, err := Count(r, nil); !errors.Is(err, ErrRule) {
 			t.Errorf("Count %+v: %v, want ErrRule", r, err)
@@ -154,4 +160,12 @@ func TestValueJSON(t *testing.T) {
 			t.Errorf("ParseValue(%q) accepted", s)
 		}
 	}
+}
+
+func manyOptions(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("o%d", i)
+	}
+	return out
 }

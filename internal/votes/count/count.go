@@ -105,9 +105,12 @@ func newIndex(options []string) index {
 }
 
 // ValidBallot reports whether b is a well-formed ballot under r; the error
-// is a *BallotError. It does not look at the receipt. r is assumed to pass
-// Check.
+// is a *BallotError (or, for a rule that cannot be counted, the error of
+// Rule.Check). It does not look at the receipt.
 func ValidBallot(r Rule, b Ballot) error {
+	if err := r.Check(); err != nil {
+		return err
+	}
 	_, err := parseBallot(r, newIndex(r.Options), b, nil)
 	return err
 }
