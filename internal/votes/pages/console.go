@@ -124,6 +124,7 @@ func BoardPath(lang, voteID string) string { return "/" + lang + "/votes/" + vot
 type meetingChoice struct {
 	Value, Title string
 	Missing      bool // a vote names it but the site no longer has it
+	date         time.Time
 }
 
 // meetings are the site's member-only meeting pages (type "meetings"), one
@@ -143,7 +144,7 @@ func (cp *consolePages) meetings(lang string, current string) []meetingChoice {
 			i, ok := seen[p.TranslationKey]
 			if !ok {
 				seen[p.TranslationKey] = len(out)
-				out = append(out, meetingChoice{Value: p.TranslationKey, Title: p.Title})
+				out = append(out, meetingChoice{Value: p.TranslationKey, Title: p.Title, date: p.Date})
 				continue
 			}
 			if p.Lang == lang {
@@ -151,7 +152,13 @@ func (cp *consolePages) meetings(lang string, current string) []meetingChoice {
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b meetingChoice) int { return strings.Compare(b.Value, a.Value) }) // newest (dated paths) first
+	// The next meeting is the likeliest: latest date first.
+	slices.SortStableFunc(out, func(a, b meetingChoice) int {
+		if c := b.date.Compare(a.date); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
 	if _, ok := seen[current]; current != "" && !ok {
 		out = append([]meetingChoice{{Value: current, Title: current, Missing: true}}, out...)
 	}
@@ -293,8 +300,11 @@ func (cp *consolePages) result(v *votes.Vote, lang string) *resultView {
 			for _, cv := range rd.Values {
 				vals[cv.Option] = cv.Value
 			}
+			// The excluded candidate the stage is named for is not listed
+			// twice.
+			excluded := slices.DeleteFunc(slices.Clone(rd.Excluded), func(id string) bool { return rd.Action == "exclude" && id == rd.Option })
 			row := roundView{Stage: rd.Stage, Action: rd.Action, Option: name(rd.Option), Elected: names(rd.Elected),
-				Excluded: names(rd.Excluded), NonTransferable: shortValue(rd.NonTransferable)}
+				Excluded: names(excluded), NonTransferable: shortValue(rd.NonTransferable)}
 			for _, o := range v.Options {
 				if x, ok := vals[o.ID]; ok {
 					row.Values = append(row.Values, shortValue(x))
