@@ -23,7 +23,7 @@ import (
 // the transaction, so a cast racing the close is either counted or
 // refused with ErrClosed, never lost.
 func (s *Service) Cast(ctx context.Context, voteID, memberID string, b count.Ballot, changeCode string) (Receipt, error) {
-	v, err := s.Get(ctx, voteID)
+	v, err := s.castVote(ctx, voteID)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -63,6 +63,24 @@ func (s *Service) Cast(ctx context.Context, voteID, memberID string, b count.Bal
 	}
 }
 
+// castVote is the vote for a cast: from memory while it is open (nothing
+// of an open vote but its state can change, and castTx re-reads the state
+// in the transaction), so a thousand members casting at once do not each
+// load it.
+func (s *Service) castVote(ctx context.Context, id string) (*Vote, error) {
+	if v, ok := s.openVotes.Load(id); ok {
+		return v.(*Vote), nil
+	}
+	v, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if v.State == StateOpen {
+		s.openVotes.Store(id, v)
+	}
+	return v, nil
+}
+
 // castable says why a vote takes no ballots now, or nil.
 func castable(v *Vote, now time.Time) error {
 	switch v.State {
@@ -85,13 +103,13 @@ func (s *Service) castTx(ctx context.Context, tx *sql.Tx, v *Vote, memberID stri
 	// The vote's state under a share lock (PostgreSQL): the close takes it
 	// exclusively, so a cast either commits before the close reads the
 	// ballots or sees the vote closed. SQLite has one writer.
-	q := `SELECT state, closes_at FROM votes WHERE id = ?`
+	q := qCastState
 	if s.d.DB.Dialect() == db.Postgres {
-		q += ` FOR SHARE`
+		q = qCastStatePG
 	}
 	var state string
 	var closes db.Time
-	if err := tx.QueryRowContext(ctx, s.d.DB.Rebind(q), v.ID).Scan(&state, &closes); err != nil {
+	if err := s.queryRowQ(ctx, tx, q, v.ID).Scan(&state, &closes); err != nil {
 		return Receipt{}, fmt.Errorf("votes: cast: %w", err)
 	}
 	cur := *v
@@ -108,7 +126,7 @@ func (s *Service) castTx(ctx context.Context, tx *sql.Tx, v *Vote, memberID stri
 	// Mark the roll first: the update is the double-submission guard (two
 	// casts of one member serialise on the row; the second finds it voted).
 	day := s.now().In(s.loc()).Format(time.DateOnly)
-	res, err := s.exec(ctx, tx, `UPDATE vote_roll SET voted = ?, voted_on = ? WHERE vote_id = ? AND member_id = ? AND NOT voted`, true, day, v.ID, memberID)
+	res, err := s.execQ(ctx, tx, qCastRoll, true, day, v.ID, memberID)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("votes: cast: roll: %w", err)
 	}
@@ -124,7 +142,7 @@ func (s *Service) castTx(ctx context.Context, tx *sql.Tx, v *Vote, memberID stri
 	for {
 		rc.Tracker = newTracker()
 		var one int
-		err := tx.QueryRowContext(ctx, s.d.DB.Rebind(`SELECT 1 FROM vote_ballots WHERE vote_id = ? AND tracker = ?`), v.ID, rc.Tracker).Scan(&one)
+		err := s.queryRowQ(ctx, tx, qCastTracker, v.ID, rc.Tracker).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			break
 		}
@@ -137,7 +155,7 @@ func (s *Service) castTx(ctx context.Context, tx *sql.Tx, v *Vote, memberID stri
 	if err != nil {
 		return Receipt{}, err
 	}
-	if _, err := s.exec(ctx, tx, `INSERT INTO vote_ballots (id, vote_id, tracker, change_hash, sealed) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := s.execQ(ctx, tx, qCastInsert,
 		id, v.ID, rc.Tracker, hash, sealed); err != nil {
 		return Receipt{}, fmt.Errorf("votes: cast: %w", err)
 	}
@@ -210,4 +228,52 @@ func (s *Service) whyNotOnRoll(ctx context.Context, q querier, v *Vote, memberID
 		return ErrJoinedLater
 	}
 	return ErrNotEligible
+}
+
+// castQueries are prepared on the writer when the service starts (stmt):
+// a cast's statements run a thousand times a minute at a vote's opening,
+// and parsing them each time was a third of a cast's cost on SQLite.
+var castQueries = []string{
+	qCastState, qCastStatePG, qCastRoll, qCastTracker, qCastInsert,
+}
+
+const (
+	qCastState   = `SELECT state, closes_at FROM votes WHERE id = ?`
+	qCastStatePG = qCastState + ` FOR SHARE`
+	qCastRoll    = `UPDATE vote_roll SET voted = ?, voted_on = ? WHERE vote_id = ? AND member_id = ? AND NOT voted`
+	qCastTracker = `SELECT 1 FROM vote_ballots WHERE vote_id = ? AND tracker = ?`
+	qCastInsert  = `INSERT INTO vote_ballots (id, vote_id, tracker, change_hash, sealed) VALUES (?, ?, ?, ?, ?)`
+)
+
+// prepare prepares castQueries on the writer. It must run outside any
+// transaction: SQLite's writer has one connection, which a transaction
+// holds. A failure only costs speed (stmt falls back).
+func (s *Service) prepare(ctx context.Context) {
+	for _, q := range castQueries {
+		if q == qCastStatePG && s.d.DB.Dialect() != db.Postgres {
+			continue
+		}
+		st, err := s.d.DB.Writer().PrepareContext(ctx, s.d.DB.Rebind(q))
+		if err != nil {
+			s.log.Warn("votes: prepare", "err", err)
+			continue
+		}
+		s.stmts.Store(q, st)
+	}
+}
+
+// execQ runs one of castQueries in tx, prepared if it could be.
+func (s *Service) execQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, s.d.DB.Rebind(q), args...)
+}
+
+// queryRowQ is execQ for a query of one row.
+func (s *Service) queryRowQ(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st, ok := s.stmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, s.d.DB.Rebind(q), args...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"time"
 
 	"unionhall/internal/content"
@@ -60,7 +61,9 @@ type Service struct {
 	log   *slog.Logger
 	batch *db.Batcher
 	// ownBatch: New made the batcher, Close stops it.
-	ownBatch bool
+	ownBatch  bool
+	openVotes sync.Map // vote id → *Vote, open votes (castVote)
+	stmts     sync.Map // query → *sql.Stmt on the writer (stmt)
 }
 
 // DefaultMinEligible is [votes] min_eligible's default.
@@ -87,6 +90,7 @@ func New(d Deps) *Service {
 	if d.Queue != nil {
 		d.Queue.Handle(JobInvite, s.runInvite)
 	}
+	s.prepare(context.Background())
 	return s
 }
 
@@ -95,4 +99,5 @@ func (s *Service) Close() {
 	if s.ownBatch {
 		s.batch.Close()
 	}
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 }

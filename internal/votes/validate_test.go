@@ -35,7 +35,9 @@ func TestVoteInputProblems(t *testing.T) {
 			{"one option", func(in *Input) { in.Options = map[string]string{"cs": "Jen já", "en": "Only me"} }, "options", "options.too_few"},
 			{"duplicate options", func(in *Input) { in.Options["cs"] = "Alena\nalena" }, "options.cs", "options.duplicate"},
 			{"other language lines differ", func(in *Input) { in.Options["en"] = "A\nB" }, "options.en", "options.count_mismatch"},
-			{"too many options", func(in *Input) { in.Options = map[string]string{"cs": strings.Repeat("x\n", 0) + manyLines(MaxOptions+1)} }, "options", "options.too_many"},
+			{"too many options", func(in *Input) {
+				in.Options = map[string]string{"cs": strings.Repeat("x\n", 0) + manyLines(MaxOptions+1)}
+			}, "options", "options.too_many"},
 			{"max choices above options", func(in *Input) { in.Kind, in.MaxChoices = "multiple", "4" }, "max_choices", "max_choices.range"},
 			{"max choices not a number", func(in *Input) { in.Kind, in.MaxChoices = "multiple", "two" }, "max_choices", "max_choices.range"},
 			{"seats zero", func(in *Input) { in.Kind, in.Seats = "multiple", "0" }, "seats", "seats.range"},
