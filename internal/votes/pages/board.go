@@ -161,13 +161,12 @@ func (m *MemberPages) boardErr(w http.ResponseWriter, r *http.Request, lang stri
 
 // handleBoardJSON serves the board as JSON (count.Board), gzip when the
 // client takes it, for `unionhall votes verify URL` and anyone's recount.
-func (m *MemberPages) handleBoardJSON(w http.ResponseWriter, r *http.Request) {
+func (m *MemberPages) handleBoardJSON(w http.ResponseWriter, r *http.Request, id string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	id := r.PathValue("id")
 	if !validID(id) {
 		http.NotFound(w, r)
 		return

@@ -46,6 +46,7 @@ func MemberTexts() web.Catalog { return memberTexts }
 type MemberVotes interface {
 	ForMember(ctx context.Context, memberID string) ([]votes.MemberVote, error)
 	Status(ctx context.Context, voteID, memberID string) (*votes.MemberVote, error)
+	CanCast(ctx context.Context, mv *votes.MemberVote, memberID string, change bool) error
 	Get(ctx context.Context, id string) (*votes.Vote, error)
 	Cast(ctx context.Context, voteID, memberID string, b count.Ballot, changeCode string) (votes.Receipt, error)
 	Board(ctx context.Context, id string) (*count.Board, error)
@@ -174,13 +175,45 @@ func (m *MemberPages) Register(mux *http.ServeMux) {
 		http.Redirect(w, r, MemberBase("cs"), http.StatusMovedPermanently)
 	})
 	mux.HandleFunc("/{lang}/votes/{id}/board", m.handleBoard)
-	mux.HandleFunc("/votes/{id}/board.json", m.handleBoardJSON)
+}
+
+// Wrap serves the boards' JSON, /votes/<id>/board.json, in front of next
+// (the app's catch-all). It cannot be a mux pattern: any three-segment
+// pattern under /votes/ overlaps the portal's /{lang}/member/{rest...}
+// ("/votes/member/board.json") with neither more specific, which the mux
+// refuses.
+func (m *MemberPages) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := boardJSONID(r.URL.Path); ok {
+			m.handleBoardJSON(w, r, id)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// boardJSONID is the vote id of a /votes/<id>/board.json path.
+func boardJSONID(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/votes/")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, "/board.json")
+	if !ok || strings.Contains(id, "/") {
+		return "", false
+	}
+	return id, true
 }
 
 // knownLang: the site's languages, or cs and en without a site.
 func (m *MemberPages) knownLang(lang string) bool {
-	if s := m.site(); s != nil {
-		return s.Lang(lang) != nil
+	if s := m.site(); s != nil && len(s.Languages) > 0 {
+		for _, l := range s.Languages {
+			if l.Code == lang {
+				return true
+			}
+		}
+		return false
 	}
 	return lang == "en" || lang == "cs"
 }

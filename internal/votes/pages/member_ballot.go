@@ -289,10 +289,19 @@ func hidden(v *votes.Vote, in ballotInput) [][2]string {
 
 // status loads the vote as the member sees it; it answers the page itself
 // and returns nil when there is nothing to vote on (not found, not open,
-// closed, cancelled, not on the roll).
+// closed, cancelled, not on the roll, voted once). Why not is the core's
+// (votes.Service.CanCast), by the clock, so a vote past its closing time
+// is closed here even before the next Tick counts it.
 func (m *MemberPages) status(w http.ResponseWriter, r *http.Request, lang, memberID, id string) *votes.MemberVote {
 	mv, err := m.d.Votes.Status(r.Context(), id, memberID)
-	if errors.Is(err, votes.ErrNotFound) || (err == nil && mv.State == votes.StateDraft) {
+	if errors.Is(err, votes.ErrNotFound) {
+		// Members are not shown scheduled votes (they may still change),
+		// but one reached by its address says when it opens rather than
+		// that it does not exist; drafts stay unknown.
+		if v, gerr := m.d.Votes.Get(r.Context(), id); gerr == nil && v.State == votes.StateScheduled {
+			m.voteState(w, r, lang, &votes.MemberVote{Vote: *v}, votes.ErrNotOpen)
+			return nil
+		}
 		m.memberNotFound(w, r, lang)
 		return nil
 	}
@@ -301,24 +310,27 @@ func (m *MemberPages) status(w http.ResponseWriter, r *http.Request, lang, membe
 		m.failed(w, r, lang)
 		return nil
 	}
-	v := &mv.Vote
-	switch {
-	case v.State == votes.StateScheduled:
-		m.voteState(w, r, lang, mv, votes.ErrNotOpen)
-	case v.State == votes.StateClosed:
-		m.voteState(w, r, lang, mv, votes.ErrClosed)
-	case v.State == votes.StateCancelled:
-		m.voteState(w, r, lang, mv, votes.ErrCancelled)
-	case !mv.OnRoll && len(v.Workplaces) == 0:
-		m.voteState(w, r, lang, mv, votes.ErrJoinedLater)
-	case !mv.OnRoll:
-		m.voteState(w, r, lang, mv, votes.ErrNotEligible)
-	case mv.Voted && !v.AllowChange:
-		m.voteState(w, r, lang, mv, votes.ErrAlreadyVoted)
-	default:
-		return mv
+	if err := m.d.Votes.CanCast(r.Context(), mv, memberID, mv.Voted && mv.AllowChange); err != nil {
+		if !isCastError(err) {
+			m.log.Error("member vote status", "err", err)
+			m.failed(w, r, lang)
+			return nil
+		}
+		m.voteState(w, r, lang, mv, err)
+		return nil
 	}
-	return nil
+	return mv
+}
+
+// isCastError: the core's answers why a member cannot vote now.
+func isCastError(err error) bool {
+	for _, e := range []error{votes.ErrNotFound, votes.ErrNotOpen, votes.ErrClosed, votes.ErrCancelled,
+		votes.ErrNotEligible, votes.ErrJoinedLater, votes.ErrAlreadyVoted} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // voteState is the page of a vote the member cannot vote in now: why, in
@@ -417,9 +429,7 @@ func (m *MemberPages) handleBallotPost(w http.ResponseWriter, r *http.Request, l
 	case errors.As(err, new(*count.BallotError)):
 		m.ballotForm(w, r, lang, mv, in, m.ballotMessage(lang, v, err), false, http.StatusUnprocessableEntity)
 		return
-	case errors.Is(err, votes.ErrNotFound), errors.Is(err, votes.ErrNotOpen), errors.Is(err, votes.ErrClosed),
-		errors.Is(err, votes.ErrCancelled), errors.Is(err, votes.ErrNotEligible), errors.Is(err, votes.ErrJoinedLater),
-		errors.Is(err, votes.ErrAlreadyVoted):
+	case isCastError(err):
 		// The vote changed between the page and the press (it closed, or
 		// the member voted in another tab): say so, reread.
 		if fresh, ferr := m.d.Votes.Status(r.Context(), id, memberID); ferr == nil {
