@@ -433,7 +433,7 @@ func (m *MemberPages) boardData(e *boardEntry, lang string, page int) boardData 
 		Turnout: turnout(res.TurnoutPercent, lang), Outcome: m.outcome(res, lang, b.Vote.Kind), Elected: names(res.Elected),
 		Ranked: b.Vote.Kind == count.KindRanked, Seats: b.Vote.Seats, Quorum: b.Vote.QuorumPercent,
 		Thresh: memberTexts.T(lang, "threshold."+b.Vote.Threshold),
-		JSON: BoardJSONPath(b.Vote.ID), JSONURL: m.d.BaseURL + BoardJSONPath(b.Vote.ID), Action: BoardPath(lang, b.Vote.ID)}
+		JSON:   BoardJSONPath(b.Vote.ID), JSONURL: m.d.BaseURL + BoardJSONPath(b.Vote.ID), Action: BoardPath(lang, b.Vote.ID)}
 	for _, c := range res.Counts {
 		d.Counts = append(d.Counts, boardCount{Label: name(c.Option), Votes: c.Votes, Elected: slices.Contains(res.Elected, c.Option)})
 	}

@@ -408,15 +408,15 @@ func (m *MemberPages) alternates(suffix string) map[string]string {
 // voteRef is a vote in the member's list or on a meeting page.
 type voteRef struct {
 	ID, Title, URL, State string
-	Opens, Closes        string
-	Voted, OnRoll        bool
-	AllowChange          bool
-	Reason               string
-	BoardURL             string
-	Outcome              string
-	Turnout              string
-	QuorumMet            bool
-	Closed               bool
+	Opens, Closes         string
+	Voted, OnRoll         bool
+	AllowChange           bool
+	Reason                string
+	BoardURL              string
+	Outcome               string
+	Turnout               string
+	QuorumMet             bool
+	Closed                bool
 }
 
 func (m *MemberPages) ref(v *votes.Vote, lang string, onRoll, voted bool) voteRef {
