@@ -41,6 +41,7 @@ import (
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
+	"unionhall/internal/votes"
 	"unionhall/internal/web"
 )
 
@@ -59,6 +60,8 @@ type App struct {
 	Auth   *auth.Service
 	Admin  *admin.Console
 	Portal *portal.Service
+	// Votes is member votes and elections (internal/votes).
+	Votes *votes.Service
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -177,6 +180,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey})
 	a.Portal.Register(a.mux)
 	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
+
+	// Member votes (internal/votes): invitations carry a portal sign-in
+	// link (portal.Service.IssueLink); casts are group-committed by the
+	// service's batcher, stopped before the database closes.
+	a.Votes = votes.New(votes.Deps{DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox, Registry: a.Members,
+		Links: a.Portal, Site: a.Site.Site, BaseURL: cfg.BaseURL(), MinEligible: cfg.Votes.MinEligible, Now: now, Logger: logger})
+	a.closer = append(a.closer, func() error { a.Votes.Close(); return nil })
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()
@@ -377,9 +387,28 @@ func (a *App) Start(ctx context.Context) {
 	go a.Portal.RunRetention(ctx, time.Hour) // members who left: erased after [members] erase_after_days
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
+	go a.tickVotes(ctx)
 	// Key rotation (internal/rekey): pick up a changed key file and tell
 	// `unionhall keys rotate` which keys this process holds.
 	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
+}
+
+// tickVotes opens and closes the votes that are due (by the app's clock),
+// at start and every 30 seconds: a vote closes at most that long after its
+// closing time, and a ballot cast after ClosesAt is refused meanwhile.
+func (a *App) tickVotes(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		if err := a.Votes.Tick(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("votes: tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // keyFile is the sealing key file's path, "" when the keys come from the
