@@ -183,6 +183,7 @@ func (s *Service) Cancel(ctx context.Context, actor, id, reason string) error {
 		return s.audit(ctx, tx, actor, "vote.cancel", id, detail+"; reason: "+reason)
 	})
 	if err == nil && wasOpen {
+		s.openVotes.Delete(id)
 		s.scrub(ctx)
 	}
 	return err
@@ -359,6 +360,7 @@ func (s *Service) close(ctx context.Context, id string) error {
 		return s.audit(ctx, tx, SystemActor, "vote.close", id, fmt.Sprintf("%d of %d eligible cast; %s", len(ballots), v.Eligible, res.Outcome))
 	})
 	if err == nil && closed {
+		s.openVotes.Delete(id)
 		s.scrub(ctx)
 	}
 	return err
