@@ -42,6 +42,7 @@ import (
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 	"unionhall/internal/votes"
+	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web"
 )
 
@@ -62,6 +63,8 @@ type App struct {
 	Portal *portal.Service
 	// Votes is member votes and elections (internal/votes).
 	Votes *votes.Service
+	// VotePages are the members' ballots and the public boards.
+	VotePages *votepages.MemberPages
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -116,6 +119,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		NextChange: func(s *content.Site, now time.Time) time.Time { return a.Events.NextDeadline(s, now) },
 		// Member-only pages ask the portal (a.Portal exists by the first request).
 		Members: portalGate{a},
+		// A meeting page shows its votes to the member reading it.
+		MemberExtra: func(r *http.Request, p *content.Page) template.HTML { return a.VotePages.MeetingExtra(r, p) },
 	})
 
 	if err := a.openStorage(ctx, opts); err != nil {
@@ -177,7 +182,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// and the gate of member-only pages.
 	a.Portal = portal.New(portal.Deps{DB: a.DB, Keys: a.Keys, Registry: portal.NewRegistry(a.Members, a.DB, a.Keys), Outbox: a.Outbox, Events: a.Events,
 		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), CommitteeEmail: cfg.Join.CommitteeEmail,
-		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey})
+		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey,
+		Votes: votesLink{a}})
 	a.Portal.Register(a.mux)
 	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
 
@@ -185,8 +191,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// link (portal.Service.IssueLink); casts are group-committed by the
 	// service's batcher, stopped before the database closes.
 	a.Votes = votes.New(votes.Deps{DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox, Registry: a.Members,
-		Links: a.Portal, Site: a.Site.Site, BaseURL: cfg.BaseURL(), MinEligible: cfg.Votes.MinEligible, Now: now, Logger: logger})
+		Links: a.Portal, Site: a.Site.Site, BaseURL: cfg.BaseURL(), MinEligible: cfg.Votes.MinEligible, Now: now, Logger: logger,
+		BallotPath: votepages.BallotPath})
 	a.closer = append(a.closer, func() error { a.Votes.Close(); return nil })
+	a.VotePages = votepages.NewMember(votepages.MemberDeps{Votes: a.Votes, Session: a.Portal, Site: a.Site.Site,
+		Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), Now: now, Logger: logger})
+	a.VotePages.Register(a.mux)
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()
@@ -196,7 +206,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// /cs/prihlaska/) shows the join form, and every event with built-in
 	// registration has <event URL>register/ and calendar.ics. Those are
 	// routed here rather than by mux patterns.
-	a.mux.Handle("/", a.Events.Wrap(a.routeContentTypes(a.Site)))
+	a.mux.Handle("/", a.VotePages.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site)))) // VotePages.Wrap: /votes/<id>/board.json
 
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
@@ -215,6 +225,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	}
 	a.handler = a.withHealth(a.countAll(a.handler))
 	return a, nil
+}
+
+// votesLink is the portal home's link to the member's votes; the vote
+// pages are made after the portal.
+type votesLink struct{ a *App }
+
+func (l votesLink) MemberVotesURL(lang string) string { return l.a.VotePages.MemberVotesURL(lang) }
+func (l votesLink) Waiting(ctx context.Context, memberID string) (int, error) {
+	return l.a.VotePages.Waiting(ctx, memberID)
 }
 
 // portalGate hands the site's member-only pages to the member portal,
