@@ -163,9 +163,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
-		// its own folder (internal/console): the events pages.
-		Sections: []console.Section{a.Events.ConsoleSection()},
-		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
+		// its own folder (internal/console): the events pages, the votes
+		// pages (a.Votes is made below, after the portal it needs).
+		Sections: []console.Section{a.Events.ConsoleSection(), votepages.ConsoleSection(votepages.ConsoleDeps{
+			Votes: votepages.LazyVotes(func() *votes.Service { return a.Votes }), Workplaces: a.Members, Site: a.Site.Site, Now: now})},
+		FeeInfo: func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		// The welcome email's {portal_url}: the member portal's sign-in.
 		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
 		Location:  s.Location, Now: now, Logger: logger})

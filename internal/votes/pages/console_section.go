@@ -119,3 +119,29 @@ func ConsoleSection(d ConsoleDeps) console.Section {
 		},
 	}
 }
+
+// LazyVotes is the console's votes service looked up at each request: the
+// server builds its console before the votes service (which needs the
+// member portal, built after the console), so the section is handed a way
+// to reach the service rather than the service itself.
+func LazyVotes(get func() *votes.Service) ConsoleVotes { return lazyVotes(get) }
+
+type lazyVotes func() *votes.Service
+
+func (l lazyVotes) Create(ctx context.Context, actor string, in votes.Input) (string, votes.Problems, error) {
+	return l().Create(ctx, actor, in)
+}
+func (l lazyVotes) Update(ctx context.Context, actor, id string, in votes.Input) (votes.Problems, error) {
+	return l().Update(ctx, actor, id, in)
+}
+func (l lazyVotes) Schedule(ctx context.Context, actor, id string) error {
+	return l().Schedule(ctx, actor, id)
+}
+func (l lazyVotes) Unschedule(ctx context.Context, actor, id string) error {
+	return l().Unschedule(ctx, actor, id)
+}
+func (l lazyVotes) Cancel(ctx context.Context, actor, id, reason string) error {
+	return l().Cancel(ctx, actor, id, reason)
+}
+func (l lazyVotes) Get(ctx context.Context, id string) (*votes.Vote, error) { return l().Get(ctx, id) }
+func (l lazyVotes) List(ctx context.Context) ([]votes.Vote, error)          { return l().List(ctx) }
