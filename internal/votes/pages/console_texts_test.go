@@ -25,6 +25,8 @@ var (
 	consoleGoKeyRE     = regexp.MustCompile(`"((?:votes|err|flash|nav|dash)\.[a-z_.-]*[a-z_-])"`)
 	// The service's message keys: every dotted literal of internal/votes.
 	serviceKeyRE = regexp.MustCompile(`"([a-z_]+(?:\.[a-z_]+)+)"`)
+	// Why a due vote did not open: what the service stores in open_problem.
+	openProblemRE = regexp.MustCompile(`open_problem = '([a-z_]+\.[a-z_.]+)'`)
 )
 
 // consoleForms are the plural forms of whole numbers: English one/other,
@@ -78,6 +80,13 @@ func TestConsoleTextsKnown(t *testing.T) {
 	// The service's keys: problems ("votes.problem.<key>"), why a vote did
 	// not open ("votes.open_problem.<key>"), audit codes ("audit.<code>").
 	svc := catalogtest.Used(t, os.DirFS(".."), "*.go", serviceKeyRE)
+	openProblems := map[string]bool{}
+	for _, u := range catalogtest.Used(t, os.DirFS(".."), "*.go", openProblemRE) {
+		openProblems[u.Key] = true
+	}
+	if !openProblems["eligible.too_few"] {
+		t.Fatalf("the service's open problems not found (%v): has the pattern changed?", openProblems)
+	}
 	problems := 0
 	for _, u := range svc {
 		if strings.HasSuffix(u.Where, "_test.go") {
@@ -88,7 +97,7 @@ func TestConsoleTextsKnown(t *testing.T) {
 			// the service's own names (locks, jobs), not texts
 		case strings.HasPrefix(u.Key, "vote."):
 			uses = append(uses, catalogtest.Use{Where: u.Where, Key: "audit." + u.Key})
-		case strings.HasPrefix(u.Key, "eligible."):
+		case openProblems[u.Key]:
 			uses = append(uses, catalogtest.Use{Where: u.Where, Key: "votes.open_problem." + u.Key})
 		default:
 			problems++
