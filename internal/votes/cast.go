@@ -55,8 +55,11 @@ func (s *Service) Cast(ctx context.Context, voteID, memberID string, b count.Bal
 			err = s.d.DB.Tx(ctx, item)
 		}
 		// A tracker (or change code) drawn twice in one vote: the item
-		// was rolled back to its savepoint; draw again.
-		if err != nil && db.IsUniqueViolation(err) && attempt < 3 {
+		// was rolled back to its savepoint; draw again. A deadlock
+		// (PostgreSQL: two batches holding roll rows of members who
+		// submitted twice at once, in opposite order) was rolled back
+		// the same way and releases its locks: run it again.
+		if err != nil && (db.IsUniqueViolation(err) || db.Retryable(err)) && attempt < 5 {
 			continue
 		}
 		return rc, err

@@ -85,7 +85,7 @@
 // language has a different number of lines), max_choices.range,
 // seats.range, quorum.range, threshold.invalid, threshold.ranked (ranked
 // counts by STV: plurality only), opens.required, opens.invalid,
-// opens.past (scheduling), closes.required, closes.invalid,
+// opens.past (scheduling); OpenProblem: eligible.too_few, closes.passed; closes.required, closes.invalid,
 // closes.before_opens, workplaces.unknown, meeting.invalid,
 // reason.required (Cancel). Fields: title.<lang>, text.<lang>, kind,
 // options, options.<lang>, max_choices, seats, quorum, threshold, opens,

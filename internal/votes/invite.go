@@ -19,7 +19,7 @@ const JobInvite = "votes.invite"
 // commits its emails and the next batch's job together, so a crash resumes
 // where it stopped and nobody is invited twice by a retry of a committed
 // batch.
-const inviteBatch = 200
+var inviteBatch = 200 // a variable for the test of several batches
 
 type invitePayload struct {
 	Vote  string `json:"vote"`

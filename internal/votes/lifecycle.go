@@ -218,6 +218,12 @@ func (s *Service) Tick(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	// A scheduled vote whose closing time passed before it could open
+	// (too few eligible members all along, or the server was down) never
+	// opens; the console shows why.
+	if _, err := s.d.DB.Exec(ctx, `UPDATE votes SET open_problem = 'closes.passed' WHERE state = 'scheduled' AND closes_at <= ? AND open_problem <> 'closes.passed'`, now); err != nil {
+		errs = append(errs, fmt.Errorf("votes: mark missed: %w", err))
+	}
 	due, err = s.dueIDs(ctx, `state = 'open' AND closes_at <= ?`, now)
 	if err != nil {
 		return errors.Join(append(errs, err)...)

@@ -62,7 +62,8 @@ type Vote struct {
 	State         string // "draft", "scheduled", "open", "closed", "cancelled"
 	CancelReason  string
 	// OpenProblem is why Tick could not open a scheduled vote that is due
-	// (a message key, "eligible.too_few"); "" otherwise.
+	// (a message key: "eligible.too_few", or "closes.passed" once its
+	// closing time passed without it opening); "" otherwise.
 	OpenProblem                   string
 	Eligible                      int // fixed when it opens
 	Cast                          int // ballots cast so far (a count, never who)

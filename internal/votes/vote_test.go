@@ -3,6 +3,7 @@ package votes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -456,4 +457,122 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestVoteInvitationsInBatches: every roll member with an address gets one
+// invitation in their language across several job runs, members without
+// an address are skipped, and a vote cancelled midway invites nobody more.
+func TestVoteInvitationsInBatches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		saved := inviteBatch
+		inviteBatch = 2
+		defer func() { inviteBatch = saved }()
+		e := newEnv(t, d)
+		ids := e.members(5)
+		in := e.input(KindYesNo)
+		in.Invite = true
+		id := e.create(in)
+		e.tickAt(testStart.Add(24 * time.Hour))
+		for range 5 {
+			if _, err := e.queue.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sent := e.out.all()
+		if len(sent) != len(ids) {
+			t.Fatalf("%d invitations, want %d", len(sent), len(ids))
+		}
+		to := map[string]string{}
+		for _, m := range sent {
+			if to[m.To] != "" {
+				t.Fatalf("%s invited twice", m.To)
+			}
+			to[m.To] = m.Subject
+		}
+		for i := range ids {
+			subj := to[strings.ToLower(fmt.Sprintf("M%04d", i))+"@example.org"]
+			wantCS := i%2 == 0 // env.members: even members chose Czech
+			if strings.HasPrefix(subj, "Hlasování: ") != wantCS || (!wantCS && !strings.HasPrefix(subj, "Vote: ")) {
+				t.Errorf("member %d's invitation %q in the wrong language", i, subj)
+			}
+		}
+
+		// Cancelled before the job runs: no more invitations.
+		e.out.sent = nil
+		id2 := e.create(in)
+		e.tickAt(testStart.Add(24*time.Hour + time.Minute))
+		if err := e.s.Cancel(ctx, e.admin.ID, id2, "Mistake."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.queue.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.out.all()); n != 0 {
+			t.Fatalf("%d invitations of a cancelled vote", n)
+		}
+		_ = id
+	})
+}
+
+// TestVoteMissedOpening: a scheduled vote that could not open before its
+// closing time says so and never opens.
+func TestVoteMissedOpening(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.members(2) // fewer than MinEligible (3)
+		id := e.create(e.input(KindSingle))
+		e.tickAt(testStart.Add(24 * time.Hour))
+		if v := e.get(id); v.State != StateScheduled || v.OpenProblem != "eligible.too_few" {
+			t.Fatalf("%s %q", v.State, v.OpenProblem)
+		}
+		for _, n := range []string{"X1", "X2", "X3"} {
+			e.member(n, "cs") // enough now, but too late
+		}
+		e.tickAt(e.get(id).ClosesAt)
+		if v := e.get(id); v.State != StateScheduled || v.OpenProblem != "closes.passed" {
+			t.Fatalf("after its close: %s %q", v.State, v.OpenProblem)
+		}
+	})
+}
+
+// TestVoteCastsAmongRefused: many members casting at once, some of them
+// twice, through the batcher: every first cast counts, every repeat is
+// refused on its own, and nothing is lost or doubled.
+func TestVoteCastsAmongRefused(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		ids := e.members(30)
+		id := e.create(e.input(KindSingle))
+		e.tickAt(testStart.Add(24 * time.Hour))
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, dup := 0, 0
+		for i := range 45 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := e.s.Cast(ctx, id, ids[i%30], ballot("o1"), "")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, ErrAlreadyVoted):
+					dup++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok != 30 || dup != 15 {
+			t.Fatalf("%d accepted, %d refused; want 30 and 15", ok, dup)
+		}
+		e.tickAt(e.get(id).ClosesAt)
+		if v := e.get(id); v.Result.Cast != 30 || v.Result.Counts[0].Votes != 30 {
+			t.Fatalf("counted %+v", v.Result)
+		}
+	})
 }
