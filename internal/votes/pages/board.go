@@ -391,7 +391,11 @@ func (m *MemberPages) renderPublic(w http.ResponseWriter, r *http.Request, name 
 }
 
 func (m *MemberPages) boardBallot(b *count.Board, x count.Ballot, lang string) boardBallot {
-	labels := boardLabels(b, lang, m)
+	return namedBallot(x, boardLabels(b, lang, m))
+}
+
+// namedBallot is a ballot with its choices named by labels.
+func namedBallot(x count.Ballot, labels func(string) string) boardBallot {
 	out := boardBallot{Receipt: x.Receipt, Abstain: x.Abstain}
 	for _, c := range x.Choices {
 		out.Choices = append(out.Choices, labels(c))
@@ -474,8 +478,9 @@ func (m *MemberPages) boardData(e *boardEntry, lang string, page int) boardData 
 	d.Page = page
 	from, to := (page-1)*boardPage, min(page*boardPage, n)
 	d.From, d.To = from+1, to
+	d.Ballots = make([]boardBallot, 0, to-from)
 	for _, x := range b.Ballots[from:to] {
-		d.Ballots = append(d.Ballots, m.boardBallot(b, x, lang))
+		d.Ballots = append(d.Ballots, namedBallot(x, name))
 	}
 	pageURL := func(p int) string {
 		if p == 1 {

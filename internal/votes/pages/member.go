@@ -89,6 +89,9 @@ type MemberPages struct {
 	boardsMu sync.Mutex
 	boards   map[string]*boardEntry
 	order    []string
+	// open keeps open votes for casting (castFast).
+	openMu sync.Mutex
+	open   map[string]*votes.Vote
 }
 
 // maxMemberForm bounds a ballot form's body: a ranked ballot of a few

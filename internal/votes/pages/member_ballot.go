@@ -319,6 +319,9 @@ func (m *MemberPages) status(w http.ResponseWriter, r *http.Request, lang, membe
 		m.voteState(w, r, lang, mv, err)
 		return nil
 	}
+	if mv.State == votes.StateOpen {
+		m.remember(&mv.Vote)
+	}
 	return mv
 }
 
@@ -381,12 +384,15 @@ func (m *MemberPages) handleBallotPost(w http.ResponseWriter, r *http.Request, l
 		m.message(w, r, lang, "ballot.unread.title", memberTexts.T(lang, "ballot.unread"), http.StatusBadRequest)
 		return
 	}
+	step := r.PostForm.Get("step")
+	if step == "cast" && m.castFast(w, r, lang, memberID, id) {
+		return
+	}
 	mv := m.status(w, r, lang, memberID, id)
 	if mv == nil {
 		return
 	}
 	v := &mv.Vote
-	step := r.PostForm.Get("step")
 	in, b, err := readBallot(r, v)
 	if errors.Is(err, errTampered) || (step != "review" && step != "back" && step != "cast") {
 		m.ballotForm(w, r, lang, mv, ballotInput{}, memberTexts.T(lang, "ballot.err.tampered"), false, http.StatusBadRequest)
@@ -449,4 +455,68 @@ func (m *MemberPages) handleBallotPost(w http.ResponseWriter, r *http.Request, l
 	d.Abstain = b.Abstain
 	pv.Data = d
 	m.render(w, r, "member-receipt", pv, http.StatusOK, nil)
+}
+
+// castFast casts a confirmed ballot of an open vote known from memory: the
+// session check and the cast are then the only database work of the POST
+// (1,000 members confirming at once is the moment that must be fast). An
+// open vote's options, kind and rules cannot change, and Cast itself
+// checks the state, the roll and the change code in its transaction, so
+// nothing stale can be recorded. Anything but a recorded ballot is left
+// to the full path (it reports false), which rereads the vote and answers
+// with the reason.
+func (m *MemberPages) castFast(w http.ResponseWriter, r *http.Request, lang, memberID, id string) bool {
+	v := m.recall(id)
+	if v == nil {
+		return false
+	}
+	in, b, err := readBallot(r, v)
+	if err != nil {
+		return false
+	}
+	code := ""
+	if v.AllowChange {
+		code = strings.TrimSpace(in.ChangeCode)
+	}
+	rec, err := m.d.Votes.Cast(r.Context(), v.ID, memberID, b, code)
+	if err != nil {
+		if !errors.Is(err, votes.ErrAlreadyVoted) && !errors.Is(err, votes.ErrBadChangeCode) && !errors.As(err, new(*count.BallotError)) {
+			m.forget(id) // closed, cancelled…: reread
+		}
+		return false
+	}
+	pv := m.mview(lang, "receipt.title")
+	d := m.ballotData(v, lang, &votes.MemberVote{Vote: *v, OnRoll: true, Voted: true}, ballotInput{})
+	d.Receipt = &rec
+	d.Chosen = m.chosen(v, lang, b)
+	d.Abstain = b.Abstain
+	pv.Data = d
+	m.render(w, r, "member-receipt", pv, http.StatusOK, nil)
+	return true
+}
+
+// openCacheSize bounds the open votes kept in memory.
+const openCacheSize = 64
+
+// remember keeps an open vote for castFast.
+func (m *MemberPages) remember(v *votes.Vote) {
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
+	if m.open == nil || len(m.open) >= openCacheSize {
+		m.open = map[string]*votes.Vote{}
+	}
+	c := *v
+	m.open[v.ID] = &c
+}
+
+func (m *MemberPages) recall(id string) *votes.Vote {
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
+	return m.open[id]
+}
+
+func (m *MemberPages) forget(id string) {
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
+	delete(m.open, id)
 }
