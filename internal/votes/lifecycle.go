@@ -470,9 +470,21 @@ func (s *Service) scrub(ctx context.Context) {
 		}
 		return
 	}
+	// A reader in the middle of a long query keeps the log from being
+	// truncated (busy = 1 once the busy timeout ran out): try again a few
+	// times before leaving it to the next close.
 	var busy, frames, done int
-	err := s.d.DB.Writer().QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
-	if err != nil || busy != 0 {
-		s.log.Error(hint, "err", err, "busy", busy)
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.d.DB.Writer().QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done)
+		if err == nil && busy == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			attempt = 5
+		case <-time.After(time.Second):
+		}
 	}
+	s.log.Error(hint, "err", err, "busy", busy)
 }
