@@ -43,7 +43,8 @@ type Deps struct {
 	// BaseURL is where people reach the server, without a trailing slash.
 	BaseURL string
 	// BallotPath is the path of a vote's ballot page in a language
-	// (default "/<lang>/member/votes/<id>/").
+	// (default "/<lang>/member/votes/<id>/", in Czech
+	// "/cs/clen/hlasovani/<id>/").
 	BallotPath func(lang, voteID string) string
 	// MinEligible refuses to open a vote with fewer eligible members
 	// ([votes] min_eligible, default 10): results of small groups identify
@@ -81,7 +82,14 @@ func New(d Deps) *Service {
 		d.MinEligible = DefaultMinEligible
 	}
 	if d.BallotPath == nil {
-		d.BallotPath = func(lang, id string) string { return "/" + lang + "/member/votes/" + id + "/" }
+		// The member pages' paths (pages.BallotPath; that package
+		// imports this one, so the app may pass it instead).
+		d.BallotPath = func(lang, id string) string {
+			if lang == "cs" {
+				return "/cs/clen/hlasovani/" + id + "/"
+			}
+			return "/" + lang + "/member/votes/" + id + "/"
+		}
 	}
 	s := &Service{d: d, log: d.Logger.With("component", "votes"), batch: d.Batcher}
 	if s.batch == nil {

@@ -64,7 +64,7 @@ func TestVoteLifecycle(t *testing.T) {
 			t.Fatalf("%d invitations, want 5", len(sent))
 		}
 		for _, m := range sent {
-			if !strings.Contains(m.Text, "https://union.example/signin/TOKEN-") || !strings.Contains(m.Text, "/member/votes/"+id+"/") {
+			if !strings.Contains(m.Text, "https://union.example/signin/TOKEN-") || !(strings.Contains(m.Text, "/member/votes/"+id+"/") || strings.Contains(m.Text, "/cs/clen/hlasovani/"+id+"/")) {
 				t.Errorf("invitation without its link: %q", m.Text)
 			}
 			cs := strings.HasPrefix(m.Subject, "Hlasování: Volba výboru")
