@@ -62,6 +62,9 @@ func (s *Service) Cast(ctx context.Context, voteID, memberID string, b count.Bal
 		if err != nil && (db.IsUniqueViolation(err) || db.Retryable(err)) && attempt < 5 {
 			continue
 		}
+		if errors.Is(err, ErrClosed) || errors.Is(err, ErrCancelled) {
+			s.openVotes.Delete(voteID) // another server closed or cancelled it
+		}
 		return rc, err
 	}
 }

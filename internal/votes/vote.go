@@ -165,8 +165,10 @@ var (
 	ErrBadChangeCode = errors.New("votes: the change code does not match a ballot of this vote")
 	ErrLocked        = errors.New("votes: the vote is open and can no longer be changed")
 	ErrNotClosed     = errors.New("votes: the vote has not closed")
-	// ErrTooFewEligible: opening refused, fewer eligible members than
-	// [votes] min_eligible (the vote stays scheduled and is retried).
+	// ErrTooFewEligible: fewer eligible members than [votes]
+	// min_eligible. Tick does not return it (the vote stays scheduled with
+	// Vote.OpenProblem "eligible.too_few" and is retried); it is for
+	// callers that check ahead.
 	ErrTooFewEligible = errors.New("votes: too few eligible members to keep the ballot secret")
 	// ErrWrongState: the action is not possible in the vote's state (e.g.
 	// scheduling a cancelled vote).

@@ -576,3 +576,55 @@ func TestVoteCastsAmongRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestVoteCastRacingClose: casts in flight while another server closes
+// the vote are either counted or refused with ErrClosed — never accepted
+// and then lost. The casting server's clock is still before the close, so
+// its casts pass the early check and meet the close in the transaction.
+func TestVoteCastRacingClose(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		ids := e.members(60)
+		id := e.create(e.input(KindSingle))
+		e.tickAt(testStart.Add(24 * time.Hour))
+		closer := newEnvKeys(t, dbtest.Reopen(t, d), e.keys, &clock{t: e.get(id).ClosesAt})
+		e.clock.Add(7*24*time.Hour - time.Minute) // a minute before the close
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		accepted, refused := 0, 0
+		start := make(chan struct{})
+		for _, m := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := e.s.Cast(ctx, id, m, ballot("o2"), "")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					accepted++
+				case errors.Is(err, ErrClosed):
+					refused++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		if err := closer.s.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		v := e.get(id)
+		if v.State != StateClosed || v.Result.Cast != accepted || accepted+refused != len(ids) {
+			t.Fatalf("accepted %d, refused %d, counted %d (%s)", accepted, refused, v.Result.Cast, v.State)
+		}
+		var live int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM vote_ballots`).Scan(&live); err != nil || live != 0 {
+			t.Fatalf("%d ballots left live after the close (%v)", live, err)
+		}
+		t.Logf("accepted %d before the close, refused %d after", accepted, refused)
+	})
+}
