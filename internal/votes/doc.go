@@ -66,6 +66,15 @@
 //     vote scheduled with OpenProblem "eligible.too_few" (audited once) and
 //     Tick retries until the closing time.
 //
+//   - The roll is read from the registry's tables (members,
+//     member_workplaces) by SQL inside the opening transaction, not through
+//     a members.Registry method: it must be one INSERT … SELECT in the same
+//     transaction as the state change, so that the roll is exactly the
+//     members at that instant, and the registry has no transaction-scoped
+//     query for it. The same goes for the workplace check of the form and
+//     joined_at (ErrJoinedLater). Invitations use members.Registry
+//     (Recipients: address and language).
+//
 //   - Invitations are jobs: the opening transaction queues the first, each
 //     run queues one email per roll member of the next 200 (by member id,
 //     in their language, with a portal sign-in link valid until the close
