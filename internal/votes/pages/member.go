@@ -381,11 +381,9 @@ func (m *MemberPages) route(w http.ResponseWriter, r *http.Request, lang, rest s
 		return
 	}
 	if memberID == "" {
-		next := r.URL.Path
-		if !get {
-			next = ""
-		}
-		m.d.Session.SignInPage(w, r, lang, next)
+		// A POST whose session ran out comes back to the ballot (a GET of
+		// the same path) once signed in again.
+		m.d.Session.SignInPage(w, r, lang, r.URL.Path)
 		return
 	}
 	if rest == "" {

@@ -35,7 +35,7 @@ func TestMemberVotesNeedSession(t *testing.T) {
 				t.Errorf("%s: Cache-Control %q", path, x.header.Get("Cache-Control"))
 			}
 		}
-		if st, _ := c.post("/en/member/votes/abc/", url.Values{"step": {"cast"}}); st != http.StatusUnauthorized {
+		if st, body := c.post("/en/member/votes/abc/", url.Values{"step": {"cast"}}); st != http.StatusUnauthorized || !strings.Contains(body, `value="/en/member/votes/abc/"`) {
 			t.Errorf("POST without a session: %d", st)
 		}
 		x := c.do("GET", "/cs/member/votes/abc/", nil)
