@@ -36,7 +36,6 @@ const (
 var (
 	voteKinds      = []string{string(votes.KindSingle), string(votes.KindMultiple), string(votes.KindYesNo), string(votes.KindRanked)}
 	voteThresholds = []string{votes.ThresholdPlurality, votes.ThresholdMajority, votes.ThresholdTwoThirds, votes.ThresholdThreeQuarters}
-	voteStates     = []string{votes.StateDraft, votes.StateScheduled, votes.StateOpen, votes.StateClosed, votes.StateCancelled}
 )
 
 // siteLang is one of the site's languages: every vote has a title, a text

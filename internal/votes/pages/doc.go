@@ -12,7 +12,9 @@
 // events' section, built to the console contract (internal/console).
 //
 // Permissions. list-votes sees the votes, their turnout and results;
-// manage-votes creates, edits, schedules and cancels. A workplace
+// manage-votes creates, edits, schedules and cancels (it is meant to be
+// granted with list-votes: alone it sets votes up without reading their
+// pages, as the events' manage-events does). A workplace
 // representative gets nothing: a vote is the union's (or several
 // workplaces') business, decided by the committee, and a representative's
 // permissions are only their workplace's member records. The route-by-role
