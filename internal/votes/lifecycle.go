@@ -347,10 +347,12 @@ func (s *Service) close(ctx context.Context, id string) error {
 		// Tracker order, so that the board's storage order (and on
 		// PostgreSQL its heap order) is the public order and says nothing
 		// of when a ballot came.
-		for _, b := range ballots {
-			if _, err := s.exec(ctx, tx, `INSERT INTO vote_board (vote_id, tracker, ballot) VALUES (?, ?, ?)`, id, b.Receipt, mustJSON(b)); err != nil {
-				return fmt.Errorf("votes: board: %w", err)
-			}
+		board := make([][]any, len(ballots))
+		for i, b := range ballots {
+			board[i] = []any{id, b.Receipt, mustJSON(b)}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO vote_board (vote_id, tracker, ballot) VALUES `, board); err != nil {
+			return fmt.Errorf("votes: board: %w", err)
 		}
 		if _, err := s.exec(ctx, tx, `DELETE FROM vote_ballots WHERE vote_id = ?`, id); err != nil {
 			return fmt.Errorf("votes: delete ballots: %w", err)
@@ -432,10 +434,39 @@ func (s *Service) rewriteRoll(ctx context.Context, tx *sql.Tx, id string) error 
 	if _, err := s.exec(ctx, tx, `DELETE FROM vote_roll WHERE vote_id = ?`, id); err != nil {
 		return fmt.Errorf("votes: rewrite roll: %w", err)
 	}
-	for _, r := range roll {
-		if _, err := s.exec(ctx, tx, `INSERT INTO vote_roll (vote_id, member_id, voted, voted_on) VALUES (?, ?, ?, ?)`, id, r.member, r.voted, r.on); err != nil {
-			return fmt.Errorf("votes: rewrite roll: %w", err)
+	vals := make([][]any, len(roll))
+	for i, r := range roll {
+		vals[i] = []any{id, r.member, r.voted, r.on}
+	}
+	if err := s.insertRows(ctx, tx, `INSERT INTO vote_roll (vote_id, member_id, voted, voted_on) VALUES `, vals); err != nil {
+		return fmt.Errorf("votes: rewrite roll: %w", err)
+	}
+	return nil
+}
+
+// insertRows inserts rows in their order, up to 200 a statement: a close
+// writes every board and roll row, and one statement each made the close
+// of a large vote a round trip per row on PostgreSQL. A multi-row VALUES
+// list is inserted in its order, so the storage order stays the one the
+// caller chose.
+func (s *Service) insertRows(ctx context.Context, tx *sql.Tx, prefix string, rows [][]any) error {
+	const chunk = 200
+	for len(rows) > 0 {
+		n := min(chunk, len(rows))
+		var q strings.Builder
+		q.WriteString(prefix)
+		args := make([]any, 0, n*len(rows[0]))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?" + strings.Repeat(", ?", len(r)-1) + ")")
+			args = append(args, r...)
 		}
+		if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(q.String()), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
 	}
 	return nil
 }
