@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"unionhall/internal/auth"
 	"unionhall/internal/browsertest"
 	"unionhall/internal/config"
@@ -194,7 +196,12 @@ func voteJourney(t *testing.T, b *browsertest.Browser, a *App, base string, smtp
 	}
 	// Petr changes his vote with his change code.
 	petr := voters[1]
+	// On a phone: narrow, and zoomable.
+	if _, err := chromedp.Run(petr.tab, chromedp.EmulateViewport(360, 740)); err != nil {
+		t.Fatal(err)
+	}
 	browsertest.Navigate(t, petr.tab, base+votepages.BallotPath("en", id))
+	assertNarrow(t, petr.tab, "change form on a phone")
 	assertAxe(t, petr.tab, "change form")
 	browsertest.Type(t, petr.tab, "#change-code", "WRONG-CODE-0000")
 	petr.ranks = map[string]string{"o4": "1", "o2": "2"}
@@ -246,7 +253,11 @@ func voteJourney(t *testing.T, b *browsertest.Browser, a *App, base string, smtp
 		}
 		assertAxe(t, v.tab, "board with the receipt found ("+v.lang+")")
 	}
+	if _, err := chromedp.Run(public, chromedp.EmulateViewport(360, 740)); err != nil {
+		t.Fatal(err)
+	}
 	browsertest.Navigate(t, public, base+votepages.BoardPath("cs", id)+"?page=1")
+	assertNarrow(t, public, "board on a phone")
 	assertAxe(t, public, "board for a visitor (cs)")
 	browsertest.AssertNoForeignRequests(t, public, "127.0.0.1")
 
@@ -282,6 +293,19 @@ func voteJourney(t *testing.T, b *browsertest.Browser, a *App, base string, smtp
 	}
 	js, _ := json.Marshal(recount.Elected)
 	t.Logf("elected %s; verify says: %s", js, strings.TrimSpace(string(out)))
+}
+
+// assertNarrow: the page fits a phone's width (tables scroll inside their
+// own box) and the viewport lets people zoom.
+func assertNarrow(t *testing.T, tab context.Context, page string) {
+	t.Helper()
+	if w := browsertest.Eval[int](t, tab, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("%s: %d px wide on a 360 px screen", page, w)
+	}
+	vp := browsertest.Eval[string](t, tab, `(document.querySelector('meta[name=viewport]') || {}).content || ""`)
+	if !strings.Contains(vp, "width=device-width") || strings.Contains(vp, "user-scalable=no") || strings.Contains(vp, "maximum-scale=1") {
+		t.Errorf("%s: viewport %q", page, vp)
+	}
 }
 
 // rankIn sets the voter's ranks on the ballot, the rest unranked.
