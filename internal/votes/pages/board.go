@@ -272,6 +272,10 @@ type boardBallot struct {
 	Receipt string
 	Abstain bool
 	Choices []string
+	// Line is the row's choices in words, joined in Go rather than in the
+	// template: a page shows 500 rows, and per-choice template calls were
+	// most of its cost.
+	Line string
 }
 
 type boardPageLink struct {
@@ -479,8 +483,18 @@ func (m *MemberPages) boardData(e *boardEntry, lang string, page int) boardData 
 	from, to := (page-1)*boardPage, min(page*boardPage, n)
 	d.From, d.To = from+1, to
 	d.Ballots = make([]boardBallot, 0, to-from)
+	sep, abstained := ", ", memberTexts.T(lang, "board.abstain")
+	if d.Ranked {
+		sep = " › "
+	}
 	for _, x := range b.Ballots[from:to] {
-		d.Ballots = append(d.Ballots, namedBallot(x, name))
+		bb := namedBallot(x, name)
+		if bb.Abstain {
+			bb.Line = abstained
+		} else {
+			bb.Line = strings.Join(bb.Choices, sep)
+		}
+		d.Ballots = append(d.Ballots, bb)
 	}
 	pageURL := func(p int) string {
 		if p == 1 {
