@@ -398,3 +398,76 @@ func BenchmarkBoard100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBoard100kFromDB is the board of a real closed vote of 100,000
+// ranked ballots over 10 options on SQLite: 100,000 members cast through
+// votes.Service (in bursts of 1,000), the vote closes and is counted,
+// then each iteration reads the board from the database afresh (a new
+// process's first request: the service's Board, JSON, gzip, receipt
+// index) and serves the first HTML page. Set-up takes about a minute.
+//
+//	go test -run '^$' -bench Board100kFromDB -benchtime 3x -timeout 30m ./internal/votes/pages/
+func BenchmarkBoard100kFromDB(b *testing.B) {
+	d := dbtest.SQLite(b)
+	r := newMemberRig(b, d)
+	const n = 100_000
+	ids := benchMemberRows(b, r, n)
+	id := r.vote(votes.KindRanked, false, func(in *votes.Input) {
+		in.Options = map[string]string{"cs": "A\nB\nC\nD\nE\nF\nG\nH\nI\nJ", "en": "A\nB\nC\nD\nE\nF\nG\nH\nI\nJ"}
+		in.Seats = "2"
+	})
+	r.tickAt(opensAt)
+	rng := rand.New(rand.NewPCG(3, 4))
+	ctx := context.Background()
+	for from := 0; from < n; from += 1000 {
+		var wg sync.WaitGroup
+		errs := make([]error, 1000)
+		for i := range 1000 {
+			perm := rng.Perm(10)
+			choices := make([]string, 1+rng.IntN(10))
+			for k := range choices {
+				choices[k] = fmt.Sprintf("o%d", perm[k]+1)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = r.votes.Cast(ctx, id, ids[from+i], count.Ballot{Choices: choices}, "")
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	t0 := time.Now()
+	r.tickAt(closesAt)
+	closeMS := float64(time.Since(t0).Milliseconds())
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	b.ResetTimer()
+	for range b.N {
+		r.pages.boardsMu.Lock()
+		clear(r.pages.boards)
+		r.pages.order = nil
+		r.pages.boardsMu.Unlock()
+		req, _ := http.NewRequest("GET", r.srv.URL+BoardPath("en", id), nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatalf("board: %d", res.StatusCode)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(closeMS, "close-ms")
+	bd, err := r.votes.Board(ctx, id)
+	if err != nil || len(bd.Ballots) != n {
+		b.Fatalf("board: %v, %d ballots", err, len(bd.Ballots))
+	}
+}
