@@ -52,6 +52,7 @@ Usage:
   unionhall backup FILE       consistent online backup, optionally encrypted
   unionhall restore FILE      restore a backup into an empty data folder
   unionhall keys [rotate]     list the sealing keys; rotate them while the server runs
+  unionhall votes verify FILE|URL  recount a vote's public board; exit 1 if it disagrees
   unionhall version           print the version
 
 Run "unionhall <command> -h" for a command's flags.
@@ -82,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return restoreCmd(rest, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
+	case "votes":
+		return votesCmd(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "unionhall", version)
 		return 0

@@ -16,13 +16,17 @@ import (
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
 	"unionhall/internal/console"
+	"unionhall/internal/content"
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
 	"unionhall/internal/events"
+	"unionhall/internal/examplesite"
 	"unionhall/internal/mail"
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	"unionhall/internal/seal"
+	"unionhall/internal/votes"
+	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web"
 )
 
@@ -47,6 +51,32 @@ type rig struct {
 	srv  *httptest.Server
 	box  *outbox
 	ev   *events.Service // with the test site of newEventStore
+	// votes is the votes feature on the example site (its console
+	// section is plugged in as the server does).
+	votes *votes.Service
+}
+
+// rigVotes is the votes service and its console section.
+type rigVotes struct {
+	svc     *votes.Service
+	section console.Section
+}
+
+// newVotes is the votes feature as internal/app wires it, on the example
+// site.
+func newVotes(t testing.TB, d *db.DB, kr *seal.Keyring, box *outbox, reg *members.Registry) rigVotes {
+	t.Helper()
+	fsys, err := examplesite.FS(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := content.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() *content.Site { return site }
+	svc := votes.New(votes.Deps{DB: d, Keys: kr, Outbox: box, Registry: reg, Site: get, MinEligible: 1, Logger: dbtest.Logger()})
+	return rigVotes{svc, votepages.ConsoleSection(votepages.ConsoleDeps{Votes: svc, Workplaces: reg, Site: get})}
 }
 
 func newRig(t testing.TB, d *db.DB) *rig {
@@ -59,14 +89,15 @@ func newRig(t testing.TB, d *db.DB) *rig {
 	a := auth.New(auth.Deps{DB: d, Keys: kr, Outbox: box, BaseURL: "http://console.test", Logger: dbtest.Logger(), PerAddress: 1 << 20, PerEmail: 1 << 20})
 	ev := newEventStore(t, d, kr, box)
 	reg := newRegistry(d, kr, a)
-	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection()}, Logger: dbtest.Logger(), Members: reg,
+	vs := newVotes(t, d, kr, box, reg)
+	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection(), vs.section}, Logger: dbtest.Logger(), Members: reg,
 		FeeInfo: func(lang string) string { return "Fee (" + lang + "): 1 % of income." }})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	c.Register(mux)
 	srv := httptest.NewServer(web.Stack(mux, dbtest.Logger()))
 	t.Cleanup(srv.Close)
-	return &rig{d: d, keys: kr, auth: a, c: c, reg: reg, srv: srv, box: box, ev: ev}
+	return &rig{d: d, keys: kr, auth: a, c: c, reg: reg, srv: srv, box: box, ev: ev, votes: vs.svc}
 }
 
 // newRegistry is the member registry as internal/app wires it: with the

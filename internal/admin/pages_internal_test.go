@@ -10,6 +10,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/console"
 	"unionhall/internal/events"
+	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web/catalogtest"
 )
 
@@ -18,7 +19,7 @@ import (
 // console's own and every page of the sections the server plugs in.
 func TestAllPagesParse(t *testing.T) {
 	ev := new(events.Service).ConsoleSection() // only its templates are used
-	c := New(Deps{Sections: []console.Section{ev}})
+	c := New(Deps{Sections: []console.Section{ev, votepages.ConsoleSection(votepages.ConsoleDeps{})}})
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil || len(names) < 10 {
 		t.Fatalf("templates: %v %v", names, err)

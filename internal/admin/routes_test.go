@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"unionhall/internal/admin"
 	"unionhall/internal/auth"
@@ -14,7 +15,23 @@ import (
 	"unionhall/internal/dbtest"
 	"unionhall/internal/events"
 	"unionhall/internal/members"
+	"unionhall/internal/votes"
+	votepages "unionhall/internal/votes/pages"
 )
+
+// draftVote stores a draft vote opening tomorrow, by the votes service.
+func (r *rig) draftVote(t testing.TB) string {
+	t.Helper()
+	loc, _ := time.LoadLocation("Europe/Prague")
+	at := func(d time.Duration) string { return time.Now().Add(d).In(loc).Format(votes.InputLayout) }
+	id, p, err := r.votes.Create(context.Background(), "tester", votes.Input{
+		Title: map[string]string{"cs": "Hlasování", "en": "A vote"}, Kind: string(votes.KindYesNo),
+		OpensAt: at(24 * time.Hour), ClosesAt: at(48 * time.Hour)})
+	if err != nil || !p.OK() {
+		t.Fatalf("draft vote: %v %v", p, err)
+	}
+	return id
+}
 
 // wantPerm is the permission each route must declare, written out by hand:
 // a route added to the table without a line here — or with a different
@@ -69,6 +86,16 @@ var wantPerm = map[string]string{
 	"POST /admin/events/{id}/export":              events.ListEvents,
 	"POST /admin/events/{id}/close":               events.ManageEvents,
 	"POST /admin/events/{id}/message":             events.ManageEvents,
+	"GET /admin/votes":                            votepages.ListVotes,
+	"GET /admin/votes/new":                        votepages.ManageVotes,
+	"POST /admin/votes/new":                       votepages.ManageVotes,
+	"GET /admin/votes/{id}":                       votepages.ListVotes,
+	"GET /admin/votes/{id}/edit":                  votepages.ManageVotes,
+	"POST /admin/votes/{id}/edit":                 votepages.ManageVotes,
+	"POST /admin/votes/{id}/schedule":             votepages.ManageVotes,
+	"POST /admin/votes/{id}/unschedule":           votepages.ManageVotes,
+	"GET /admin/votes/{id}/cancel":                votepages.ManageVotes,
+	"POST /admin/votes/{id}/cancel":               votepages.ManageVotes,
 	"GET /admin/audit":                            auth.SuperPowers,
 	"GET /admin/accounts":                         auth.SuperPowers,
 	"POST /admin/accounts":                        auth.SuperPowers,
@@ -117,6 +144,9 @@ func concrete(p string, ids map[string]string) string {
 	}
 	if strings.HasPrefix(p, "/admin/events/") {
 		return strings.Replace(p, "{id}", ids["event"], 1)
+	}
+	if strings.HasPrefix(p, "/admin/votes/") {
+		return strings.Replace(p, "{id}", ids["vote"], 1)
 	}
 	if strings.HasPrefix(p, "/admin/emails/") {
 		return strings.NewReplacer("{name}", "welcome", "{lang}", "en").Replace(p)
@@ -173,6 +203,9 @@ func TestRouteByRole(t *testing.T) {
 		// One confirmed registrant, checked in (again) by every allowed
 		// check-in request.
 		event, reg := r.eventWithRegistrant(t)
+		// A draft vote: every allowed request on it must be answered
+		// (a form without its fields is 422, a second schedule a no-op).
+		vote := r.draftVote(t)
 
 		for _, rt := range r.c.Routes() {
 			for _, p := range people {
@@ -194,7 +227,7 @@ func TestRouteByRole(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ids := map[string]string{"app": app, "member": member, "workplace": wp, "account": victim, "event": event}
+				ids := map[string]string{"app": app, "member": member, "workplace": wp, "account": victim, "event": event, "vote": vote}
 				form := url.Values{"note": {"n"}, "name": {"W"}, "first_name": {"X"}, "occupation": {"o"}, "column": {"number"}, "account": {ra.ID}, "op": {"add"},
 					"subject": {"S"}, "body": {"B"}, "email": {db.NewID() + "@example.org"}, "role": {auth.ListMembers}, "confirm": {"yes"}}
 				if strings.HasSuffix(rt.Pattern, "/email") {

@@ -41,6 +41,8 @@ import (
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
+	"unionhall/internal/votes"
+	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web"
 )
 
@@ -59,6 +61,10 @@ type App struct {
 	Auth   *auth.Service
 	Admin  *admin.Console
 	Portal *portal.Service
+	// Votes is member votes and elections (internal/votes).
+	Votes *votes.Service
+	// VotePages are the members' ballots and the public boards.
+	VotePages *votepages.MemberPages
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -113,6 +119,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		NextChange: func(s *content.Site, now time.Time) time.Time { return a.Events.NextDeadline(s, now) },
 		// Member-only pages ask the portal (a.Portal exists by the first request).
 		Members: portalGate{a},
+		// A meeting page shows its votes to the member reading it.
+		MemberExtra: func(r *http.Request, p *content.Page) template.HTML { return a.VotePages.MeetingExtra(r, p) },
 	})
 
 	if err := a.openStorage(ctx, opts); err != nil {
@@ -155,9 +163,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
-		// its own folder (internal/console): the events pages.
-		Sections: []console.Section{a.Events.ConsoleSection()},
-		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
+		// its own folder (internal/console): the events pages, the votes
+		// pages (a.Votes is made below, after the portal it needs).
+		Sections: []console.Section{a.Events.ConsoleSection(), votepages.ConsoleSection(votepages.ConsoleDeps{
+			Votes: votepages.LazyVotes(func() *votes.Service { return a.Votes }), Workplaces: a.Members, Site: a.Site.Site, Now: now})},
+		FeeInfo: func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		// The welcome email's {portal_url}: the member portal's sign-in.
 		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
 		Location:  s.Location, Now: now, Logger: logger})
@@ -174,9 +184,21 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// and the gate of member-only pages.
 	a.Portal = portal.New(portal.Deps{DB: a.DB, Keys: a.Keys, Registry: portal.NewRegistry(a.Members, a.DB, a.Keys), Outbox: a.Outbox, Events: a.Events,
 		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), CommitteeEmail: cfg.Join.CommitteeEmail,
-		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey})
+		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey,
+		Votes: votesLink{a}})
 	a.Portal.Register(a.mux)
 	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
+
+	// Member votes (internal/votes): invitations carry a portal sign-in
+	// link (portal.Service.IssueLink); casts are group-committed by the
+	// service's batcher, stopped before the database closes.
+	a.Votes = votes.New(votes.Deps{DB: a.DB, Keys: a.Keys, Queue: a.Queue, Outbox: a.Outbox, Registry: a.Members,
+		Links: a.Portal, Site: a.Site.Site, BaseURL: cfg.BaseURL(), MinEligible: cfg.Votes.MinEligible, Now: now, Logger: logger,
+		BallotPath: votepages.BallotPath})
+	a.closer = append(a.closer, func() error { a.Votes.Close(); return nil })
+	a.VotePages = votepages.NewMember(votepages.MemberDeps{Votes: a.Votes, Session: a.Portal, Site: a.Site.Site,
+		Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), Now: now, Logger: logger})
+	a.VotePages.Register(a.mux)
 
 	if err := a.Events.Sync(ctx); err != nil {
 		a.Close()
@@ -186,7 +208,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// /cs/prihlaska/) shows the join form, and every event with built-in
 	// registration has <event URL>register/ and calendar.ics. Those are
 	// routed here rather than by mux patterns.
-	a.mux.Handle("/", a.Events.Wrap(a.routeContentTypes(a.Site)))
+	a.mux.Handle("/", a.VotePages.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site)))) // VotePages.Wrap: /votes/<id>/board.json
 
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
@@ -205,6 +227,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	}
 	a.handler = a.withHealth(a.countAll(a.handler))
 	return a, nil
+}
+
+// votesLink is the portal home's link to the member's votes; the vote
+// pages are made after the portal.
+type votesLink struct{ a *App }
+
+func (l votesLink) MemberVotesURL(lang string) string { return l.a.VotePages.MemberVotesURL(lang) }
+func (l votesLink) Waiting(ctx context.Context, memberID string) (int, error) {
+	return l.a.VotePages.Waiting(ctx, memberID)
 }
 
 // portalGate hands the site's member-only pages to the member portal,
@@ -377,9 +408,28 @@ func (a *App) Start(ctx context.Context) {
 	go a.Portal.RunRetention(ctx, time.Hour) // members who left: erased after [members] erase_after_days
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
+	go a.tickVotes(ctx)
 	// Key rotation (internal/rekey): pick up a changed key file and tell
 	// `unionhall keys rotate` which keys this process holds.
 	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
+}
+
+// tickVotes opens and closes the votes that are due (by the app's clock),
+// at start and every 30 seconds: a vote closes at most that long after its
+// closing time, and a ballot cast after ClosesAt is refused meanwhile.
+func (a *App) tickVotes(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		if err := a.Votes.Tick(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("votes: tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // keyFile is the sealing key file's path, "" when the keys come from the

@@ -64,7 +64,19 @@ type Config struct {
 	OIDC    OIDC    `toml:"oidc"`
 	Members Members `toml:"members"`
 	Jobs    Jobs    `toml:"jobs"`
+	Votes   Votes   `toml:"votes"`
 }
+
+// Votes holds the member votes' settings (internal/votes).
+type Votes struct {
+	// MinEligible refuses to open a vote with fewer eligible members: the
+	// result of a vote among three people tells each of them how the other
+	// two voted.
+	MinEligible int `toml:"min_eligible"`
+}
+
+// MaxMinEligible bounds [votes] min_eligible.
+const MaxMinEligible = 100_000
 
 // Jobs tunes the background job queue (emails, PDFs). The defaults suit
 // production; the crash tests (internal/faulttest) shorten them so a run
@@ -204,6 +216,8 @@ func Default() Config {
 		Jobs:   Jobs{Lease: Duration{5 * time.Minute}, RetryAfter: Duration{30 * time.Second}},
 		// Member portal: leaving members' data is erased after 30 days.
 		Members: Members{EraseAfterDays: 30},
+		// votes.DefaultMinEligible.
+		Votes: Votes{MinEligible: 10},
 	}
 }
 
@@ -363,6 +377,9 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Events.EraseAfterDays; n < 1 || n > MaxEraseAfterDays {
 		return fmt.Errorf("events.erase_after_days: %d is out of range, want 1 to %d (days after the event ends)", n, MaxEraseAfterDays)
+	}
+	if n := c.Votes.MinEligible; n < 1 || n > MaxMinEligible {
+		return fmt.Errorf("votes.min_eligible: %d is out of range, want 1 to %d (members on a vote's roll)", n, MaxMinEligible)
 	}
 	if n := c.Members.EraseAfterDays; n < 0 || n > MaxEraseAfterDays {
 		return fmt.Errorf("members.erase_after_days: %d is out of range, want 0 (at once) to %d", n, MaxEraseAfterDays)

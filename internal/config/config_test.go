@@ -199,6 +199,9 @@ func TestEventsSettings(t *testing.T) {
 	if err != nil || c.Events.RegistrationsPerHour != 5 || c.Events.EraseAfterDays != 7 {
 		t.Fatalf("good: %+v %v", c.Events, err)
 	}
+	if c, err := load("[votes]\nmin_eligible = 3\n"); err != nil || c.Votes.MinEligible != 3 || Default().Votes.MinEligible != 10 {
+		t.Fatalf("votes: %+v %v", c.Votes, err)
+	}
 	// A section that sets one key keeps the other's default.
 	c, err = load("[events]\nerase_after_days = 90\n")
 	if err != nil || c.Events.RegistrationsPerHour != 20 || c.Events.EraseAfterDays != 90 {
@@ -216,6 +219,8 @@ func TestEventsSettings(t *testing.T) {
 		"[event]\nregistrations_per_hour = 5\n":       "unknown setting",
 		"trusted_proxies = \"10.0.0.1\"\n":            "trusted_proxies",
 		"[join]\nallowed_origins = \"https://a.b\"\n": "allowed_origins",
+		"[votes]\nmin_eligible = 0\n":                 "votes.min_eligible: 0 is out of range",
+		"[votes]\nmin_eligible = 1000000\n":           "votes.min_eligible: 1000000",
 	} {
 		if _, err := load(body); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want an error with %q", body, err, want)

@@ -21,6 +21,9 @@ type homeData struct {
 	Occupations  []occRow
 	Events       []eventRow
 	MeetingsURL  string
+	VotesURL     string
+	// VotesWaiting counts open votes the member has not voted in yet.
+	VotesWaiting int
 	HasPDF       bool
 	CanEdit      bool
 	CanLeave     bool
@@ -107,6 +110,14 @@ func (s *Service) handleHome(w http.ResponseWriter, r *http.Request, lang string
 	}
 	if m.AppliedAt != nil {
 		d.Applied = s.date(*m.AppliedAt)
+	}
+	if s.d.Votes != nil {
+		d.VotesURL = s.d.Votes.MemberVotesURL(lang)
+		if d.VotesWaiting, err = s.d.Votes.Waiting(r.Context(), me.ID); err != nil {
+			s.log.Error("open votes for portal", "err", err)
+			s.failed(w, r, lang)
+			return
+		}
 	}
 	for _, o := range m.Occupations {
 		d.Occupations = append(d.Occupations, occRow{Text: o.Text, Since: s.date(o.Since)})

@@ -39,6 +39,15 @@ type EventRegistrations interface {
 	RegistrationsOf(ctx context.Context, email, lang string) ([]events.MemberRegistration, error)
 }
 
+// Votes is the member votes feature as the portal's home needs it
+// (internal/votes/pages): where the member's votes are, and how many open
+// votes still wait for their ballot. Optional: without it the home page
+// has no votes link.
+type Votes interface {
+	MemberVotesURL(lang string) string
+	Waiting(ctx context.Context, memberID string) (int, error)
+}
+
 // Deps is what the portal needs. DB, Keys, Registry (NewRegistry over the
 // member registry) and Outbox are required.
 type Deps struct {
@@ -47,6 +56,7 @@ type Deps struct {
 	Registry Registry
 	Outbox   Outbox
 	Events   EventRegistrations
+	Votes    Votes
 	// Site returns the current site (member-only pages, the language
 	// list, the committee address); Layout renders inside its chrome.
 	Site   func() *content.Site

@@ -73,6 +73,8 @@ var Sealed = []SealedColumn{
 	{Table: "workplaces", Column: "data"},
 	{Table: "event_registrations", Column: "data"},
 	{Table: "jobs", Column: "payload", Mixed: true},
+	// A live ballot's choices (internal/votes); the id is "voteID/hex(slot)".
+	{Table: "vote_ballots", Column: "sealed"},
 }
 
 // Indexes lists every blind-index column.
@@ -111,6 +113,7 @@ var NotSealed = []PlainColumn{
 	{"event_registrations", "token_hash", "SHA-256 of a random token: no key involved"},
 	{"member_login_tokens", "hash", "SHA-256 of a random token (seal.NewToken): no key involved"},
 	{"member_sessions", "hash", "SHA-256 of a random session id (seal.NewToken): no key involved"},
+	{"vote_ballots", "change_hash", "SHA-256 of a random change code and the vote id: no key involved"},
 }
 
 func jsonEmail(field string) func([]byte, []string) (string, bool) {

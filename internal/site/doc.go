@@ -53,7 +53,11 @@
 //     cached bytes, sent private, no-store and noindex (privateWriter);
 //     such pages are left out of the sitemap, feeds, navigation, the home
 //     page and public lists. A `meetings` section lists coming and past
-//     meetings by date with their agenda and minutes.
+//     meetings by date with their agenda and minutes. Options.MemberExtra
+//     (internal/votes: a meeting's votes) adds the reading member's own
+//     HTML below such a page; it is asked on every request and a page it
+//     adds to is rendered afresh and never cached, while a page it leaves
+//     empty is served from the cache as before.
 //   - Hostile input: URLs are never reflected into pages, file names are
 //     checked with fs.ValidPath and dotfiles other than .well-known are not
 //     served; the cache only stores responses for URLs that exist, so random

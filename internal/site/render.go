@@ -108,6 +108,12 @@ func (s *Server) buildLang(g *generation, r *http.Request, p, lang string, now t
 
 // renderPage renders one page (pageNum > 1 for list pages) with the layout.
 func (s *Server) renderPage(g *generation, r *http.Request, p *content.Page, pageNum int, now time.Time) *entry {
+	return s.renderPageExtra(g, r, p, pageNum, now, "")
+}
+
+// renderPageExtra is renderPage with a member-only page's per-request HTML
+// (Options.MemberExtra) below its content.
+func (s *Server) renderPageExtra(g *generation, r *http.Request, p *content.Page, pageNum int, now time.Time, extra template.HTML) *entry {
 	site := g.site
 	u := ui{site: site, lang: p.Lang}
 	if p.Type == "faq" && p.Kind == content.KindPage {
@@ -115,7 +121,7 @@ func (s *Server) renderPage(g *generation, r *http.Request, p *content.Page, pag
 			return redirect(http.StatusFound, sec.URL+"#"+faqID(p))
 		}
 	}
-	mv := &mainView{UI: u, Lang: p.Lang, Page: p, FirstPage: pageNum == 1}
+	mv := &mainView{UI: u, Lang: p.Lang, Page: p, FirstPage: pageNum == 1, MemberExtra: extra}
 	mv.JoinURL, mv.WorkplaceURL = s.joinURL(site, p.Lang, now), s.workplaceURL(site, p.Lang, now)
 	mv.EventsURL = sectionURL(site, p.Lang, "events", now)
 	mv.StatementsURL = sectionURL(site, p.Lang, "statements", now)

@@ -51,6 +51,13 @@ type Options struct {
 	// matter `members: true`; internal/portal). Without it such pages are
 	// refused to everyone (401).
 	Members Members
+	// MemberExtra, when set, returns HTML shown on a member-only page to
+	// the signed-in member reading it, below its content (internal/votes:
+	// a meeting's open votes and, after the close, their results). It is
+	// asked on every request and its page is never cached: what it
+	// returns may depend on the member and on live state. Returning ""
+	// leaves the page to the cache as usual.
+	MemberExtra func(r *http.Request, p *content.Page) template.HTML
 }
 
 // Members is the member portal as the site needs it.
@@ -73,15 +80,16 @@ const DefaultCacheBytes = 3 << 20
 
 // Server serves one site at a time; SetSite swaps it atomically.
 type Server struct {
-	log        *slog.Logger
-	now        func() time.Time
-	baseURL    string
-	cacheBytes int64
-	theme      *theme
-	root       fs.FS
-	eventExtra func(r *http.Request, p *content.Page, now time.Time) template.HTML
-	nextChange func(site *content.Site, now time.Time) time.Time
-	members    Members
+	log         *slog.Logger
+	now         func() time.Time
+	baseURL     string
+	cacheBytes  int64
+	theme       *theme
+	root        fs.FS
+	eventExtra  func(r *http.Request, p *content.Page, now time.Time) template.HTML
+	nextChange  func(site *content.Site, now time.Time) time.Time
+	members     Members
+	memberExtra func(r *http.Request, p *content.Page) template.HTML
 
 	mu  sync.Mutex // serialises cache generation changes
 	gen atomic.Pointer[generation]
@@ -90,15 +98,16 @@ type Server struct {
 // New returns a Server for site (which may be nil until SetSite).
 func New(site *content.Site, opts Options) *Server {
 	s := &Server{
-		log:        opts.Logger,
-		now:        opts.Now,
-		baseURL:    strings.TrimRight(opts.BaseURL, "/"),
-		cacheBytes: opts.CacheBytes,
-		theme:      loadTheme(),
-		root:       opts.Root,
-		eventExtra: opts.EventExtra,
-		nextChange: opts.NextChange,
-		members:    opts.Members,
+		log:         opts.Logger,
+		now:         opts.Now,
+		baseURL:     strings.TrimRight(opts.BaseURL, "/"),
+		cacheBytes:  opts.CacheBytes,
+		theme:       loadTheme(),
+		root:        opts.Root,
+		eventExtra:  opts.EventExtra,
+		nextChange:  opts.NextChange,
+		members:     opts.Members,
+		memberExtra: opts.MemberExtra,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -245,6 +254,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		// The bytes are the same for every member, so the cache may keep
 		// them; what leaves must never be stored by a shared cache.
 		w = &privateWriter{ResponseWriter: w}
+		if e := s.memberPage(g, r, p, now); e != nil {
+			e.write(w, r)
+			return
+		}
 	}
 	host := s.cacheHost(g.site, r)
 	if e := g.load(host, p); e != nil {
@@ -452,6 +465,28 @@ func (s *Server) memberMayRead(g *generation, w http.ResponseWriter, r *http.Req
 		return false
 	}
 	return true
+}
+
+// memberPage renders a member-only page with Options.MemberExtra's HTML
+// for this request, never cached; nil when there is no such hook, no such
+// page, or the hook has nothing to add (the cached page serves).
+func (s *Server) memberPage(g *generation, r *http.Request, p string, now time.Time) *entry {
+	if s.memberExtra == nil {
+		return nil
+	}
+	pg := g.site.PageByURL(p)
+	if pg == nil || !pg.Visible(now) || !pg.MembersOnly {
+		return nil
+	}
+	extra := s.memberExtra(r, pg)
+	if extra == "" {
+		return nil
+	}
+	e := s.renderPageExtra(g, r, pg, 1, now, extra)
+	if e != nil {
+		e.cacheable = false
+	}
+	return e
 }
 
 // privateWriter marks a member-only response private and unindexed,

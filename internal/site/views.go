@@ -157,6 +157,8 @@ type mainView struct {
 	UI   ui
 	Lang string
 	Page *content.Page
+	// MemberExtra is Options.MemberExtra's HTML (member-only pages).
+	MemberExtra template.HTML
 
 	Items      []itemView
 	Pager      *pager
