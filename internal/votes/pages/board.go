@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 
@@ -51,17 +52,43 @@ type boardEntry struct {
 
 var mdVote = goldmark.New() // CommonMark without raw HTML or dangerous links
 
-// voteText renders a vote's Markdown text, sanitised (no raw HTML).
+// voteText renders a vote's Markdown text, sanitised (no raw HTML). The
+// result is kept by text: an open vote's text cannot change, and every
+// ballot, confirmation and receipt page shows it, so a thousand members
+// confirming at once would otherwise each parse the same Markdown (it was
+// a tenth of the memory a cast's POST allocated).
 func voteText(s string) template.HTML {
 	if strings.TrimSpace(s) == "" {
 		return ""
+	}
+	voteTextMu.Lock()
+	h, ok := voteTextCache[s]
+	voteTextMu.Unlock()
+	if ok {
+		return h
 	}
 	var b bytes.Buffer
 	if err := mdVote.Convert([]byte(s), &b); err != nil {
 		return template.HTML(template.HTMLEscapeString(s))
 	}
-	return template.HTML(b.String())
+	h = template.HTML(b.String())
+	voteTextMu.Lock()
+	if len(voteTextCache) >= voteTextCacheSize {
+		clear(voteTextCache)
+	}
+	voteTextCache[s] = h
+	voteTextMu.Unlock()
+	return h
 }
+
+// voteTextCacheSize bounds the rendered texts kept (a vote's text is at
+// most 8,000 characters per language in the console).
+const voteTextCacheSize = 128
+
+var (
+	voteTextMu    sync.Mutex
+	voteTextCache = map[string]template.HTML{}
+)
 
 // board returns the closed vote's board, from memory after the first
 // read; votes.ErrNotFound or votes.ErrNotClosed otherwise.
