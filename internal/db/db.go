@@ -155,7 +155,11 @@ func (d *DB) openSQLite(ctx context.Context) error {
 	}
 	d.path = filepath.Join(dir, FileName)
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", d.opts.BusyTimeout.Milliseconds())
-	common := busy + "&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	// secure_delete: a deleted row's bytes are overwritten with zeros, not
+	// left in free pages of the file. Erasure (members, signers, event
+	// registrants) must really erase, and a vote's live ballots must not
+	// survive its close in the file (internal/votes, docs/votes.md).
+	common := busy + "&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
 
 	// The writer sets WAL first; journal_mode is persistent, so readers
 	// opened afterwards find the file already in WAL mode.

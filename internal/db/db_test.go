@@ -191,6 +191,7 @@ func TestSQLiteSettings(t *testing.T) {
 		check(pool, "foreign_keys", "1")
 		check(pool, "synchronous", "2") // FULL: fsync at every commit
 		check(pool, "busy_timeout", "10000")
+		check(pool, "secure_delete", "1") // erased rows leave no bytes in free pages
 	}
 	if _, err := d.Reader().ExecContext(ctx, "CREATE TABLE nope (x)"); err == nil {
 		t.Error("the read pool accepted a write")

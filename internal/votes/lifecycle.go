@@ -473,9 +473,10 @@ func (s *Service) insertRows(ctx context.Context, tx *sql.Tx, prefix string, row
 
 // secureDelete makes SQLite overwrite deleted and replaced content with
 // zeros on the writer's connection (the one tx runs on), so a ballot
-// replaced or deleted leaves no copy in the file's free space. The setting
-// stays on the connection; setting it in every ballot transaction keeps it
-// on even if the connection was replaced.
+// replaced or deleted leaves no copy in the file's free space. internal/db
+// opens every SQLite connection with it on; the lifecycle's transactions
+// (open, close, cancel) still say so, so the vote's secrecy does not rest
+// on a connection string elsewhere.
 func (s *Service) secureDelete(ctx context.Context, tx *sql.Tx) error {
 	if s.d.DB.Dialect() != db.SQLite {
 		return nil

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +39,21 @@ import (
 // holds each receipt once, 1,000 in all).
 //
 //	UNIONHALL_TEST_POSTGRES=… go test -run '^$' -bench CastHTTP -benchtime 3x ./internal/votes/pages/
+//
+// servingGC runs a benchmark with the collector paced as the server paces
+// it once serving (internal/app: servingGCPercent, unless GOGC or
+// GOMEMLIMIT is set), so the figures are the server's, not the default
+// GOGC=100's; the bare reference runs under the same setting.
+func servingGC(b *testing.B) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	old := debug.SetGCPercent(400)
+	b.Cleanup(func() { debug.SetGCPercent(old) })
+}
+
 func BenchmarkCastHTTP(b *testing.B) {
+	servingGC(b)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		b.Run(engine, func(b *testing.B) {
 			var d *db.DB
@@ -177,6 +193,7 @@ func benchPost(c *http.Client, u, cookie string, form url.Values) (int, error) {
 //
 //	go test -run '^$' -bench CastHTTPBare -benchtime 3x ./internal/votes/pages/
 func BenchmarkCastHTTPBare(b *testing.B) {
+	servingGC(b)
 	page := []byte(strings.Repeat("x", 3000) + `<strong id="tracker">K7Q2-9XMA</strong>`)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
