@@ -144,6 +144,9 @@ type Page struct {
 	CTAType      string // register | fill | sign
 	PetitionID   string
 	SurveyID     string
+	// Petition is the page's petition declaration (a `petition:` block, or
+	// `type: petition`); nil when the page declares none (petition.go).
+	Petition *PetitionDecl
 
 	// MembersOnly is front matter `members: true` (alias `protected:
 	// true`), or a page of a section whose own page has it: the page, its
