@@ -675,6 +675,7 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 		p.Build.Render, p.Build.List, p.Build.BundlePart = "never", "never", true
 	}
 	ps.cascade, _ = cascadedBuild(m)
+	p.Survey = parseSurvey(m, p, cfg.location, cfg.timesInUTC, bad)
 }
 
 // valueLine is the line where a value's text starts: the key's own line, or
