@@ -75,6 +75,8 @@ var Sealed = []SealedColumn{
 	{Table: "jobs", Column: "payload", Mixed: true},
 	// A live ballot's choices (internal/votes); the id is "voteID/hex(slot)".
 	{Table: "vote_ballots", Column: "sealed"},
+	// A survey's answers (internal/surveys); the id is "surveyID/hex(16 random bytes)".
+	{Table: "survey_answers", Column: "sealed"},
 }
 
 // Indexes lists every blind-index column.
