@@ -1,0 +1,250 @@
+package petitions
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"unionhall/internal/db"
+	"unionhall/internal/mail"
+	"unionhall/internal/seal"
+)
+
+// Signing is what a person sent with the form, beyond their Signer data.
+type Signing struct {
+	Lang           string
+	Signer         Signer
+	News, ShowName bool
+}
+
+// Outcome of Sign.
+type Outcome struct {
+	// Repeat is true when the address had signed already: the link (or a
+	// note that the signature counts) was sent again and nothing else
+	// changed. The public page must not show it: it answers the same
+	// either way, so it cannot be asked whether an address signed.
+	Repeat bool
+	// Confirmed is true for a member's one-click signature.
+	Confirmed bool
+}
+
+// Sign stores a pending signature and queues the confirmation email, in
+// one batched transaction: when Sign returns nil both are durable. A repeat
+// of an address re-sends the link with a fresh token (or, once confirmed,
+// a note that the signature counts).
+func (s *Service) Sign(ctx context.Context, p Petition, in Signing) (Outcome, error) {
+	return s.sign(ctx, p, in, false)
+}
+
+// SignMember stores a member's one-click signature, confirmed at once: the
+// portal knows their address.
+func (s *Service) SignMember(ctx context.Context, p Petition, in Signing) (Outcome, error) {
+	return s.sign(ctx, p, in, true)
+}
+
+func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool) (Outcome, error) {
+	now := s.now()
+	if !p.Open(now) {
+		return Outcome{}, ErrClosed
+	}
+	in.Signer.Consent = true
+	// Sealing and hashing happen before the batch: its items share the
+	// writer and must be quick and pure (a batch may re-run them).
+	id := db.NewID()
+	sealed, err := s.d.Keys.SealJSON(in.Signer, dataAAD(id))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("sign: seal: %w", err)
+	}
+	ek := emailKey(p.ID, in.Signer.Email)
+	bidx := s.d.Keys.BlindIndex(emailPurpose, ek)
+	look := s.d.Keys.LookupIndexes(emailPurpose, ek)
+	token, hash := seal.NewToken()
+	day := now.In(s.loc()).Format("2006-01-02")
+	status := StatusPending
+	var confirmedAt any
+	if member {
+		status, confirmedAt = StatusConfirmed, db.T(now)
+	}
+	confirm := s.confirmMail(p, in, token)
+	already := s.alreadyMail(p, in)
+	var out Outcome
+	bctx := context.WithoutCancel(ctx)
+	err = s.batch.Do(ctx, func(tx *sql.Tx) error {
+		out = Outcome{}
+		d := s.d.DB
+		if err := s.ensureState(bctx, tx, p.ID, now); err != nil {
+			return err
+		}
+		var oldID, oldStatus string
+		err := tx.QueryRowContext(bctx, d.Rebind(`SELECT id, status FROM petition_signatures
+			WHERE petition_id = ? AND email_bidx IN (?, ?)`), p.ID, look[0], look[1]).Scan(&oldID, &oldStatus)
+		switch {
+		case err == nil:
+			out.Repeat = true
+			if oldStatus == StatusConfirmed {
+				if member {
+					out.Confirmed = true
+					return nil
+				}
+				return s.d.Outbox.Enqueue(bctx, tx, already)
+			}
+			if member {
+				// A pending signature of the same address: the member's
+				// sign-in proves the address, so it counts now.
+				return s.confirmRow(bctx, tx, p.ID, oldID, day, now)
+			}
+			if _, err := tx.ExecContext(bctx, d.Rebind(`UPDATE petition_signatures SET token_hash = ? WHERE id = ?`), hash, oldID); err != nil {
+				return fmt.Errorf("sign: new token: %w", err)
+			}
+			return s.d.Outbox.Enqueue(bctx, tx, confirm)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("sign: look up address: %w", err)
+		}
+		var th any = hash
+		if member {
+			th = nil
+		}
+		if _, err := tx.ExecContext(bctx, d.Rebind(`INSERT INTO petition_signatures
+			(id, petition_id, status, lang, member, show_name, news, email_bidx, data, token_hash, day, created_at, confirmed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, p.ID, status, in.Lang, member, in.ShowName && p.Decl.PublicNames, in.News, bidx, sealed, th, dayOr(member, day), db.T(now), confirmedAt); err != nil {
+			return fmt.Errorf("sign: store: %w", err)
+		}
+		if member {
+			out.Confirmed = true
+			return s.countConfirmed(bctx, tx, p.ID, day, now, 0)
+		}
+		if _, err := tx.ExecContext(bctx, d.Rebind(`UPDATE petition_state SET pending = pending + 1, updated_at = ? WHERE petition_id = ?`), db.T(now), p.ID); err != nil {
+			return fmt.Errorf("sign: count: %w", err)
+		}
+		return s.d.Outbox.Enqueue(bctx, tx, confirm)
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if out.Confirmed && !out.Repeat {
+		s.counts.add(p.ID, 1, 0)
+		s.names.forget(p.ID)
+	} else if !out.Repeat {
+		s.counts.add(p.ID, 0, 1)
+	} else if out.Confirmed {
+		s.counts.forget(p.ID)
+	}
+	return out, nil
+}
+
+func dayOr(confirmed bool, day string) string {
+	if confirmed {
+		return day
+	}
+	return ""
+}
+
+// countConfirmed adds one confirmed signature to the state and the day's
+// number, taking fromPending off the pending count.
+func (s *Service) countConfirmed(ctx context.Context, tx *sql.Tx, id, day string, now time.Time, fromPending int) error {
+	d := s.d.DB
+	if _, err := tx.ExecContext(ctx, d.Rebind(`UPDATE petition_state SET confirmed = confirmed + 1, pending = pending - ?, updated_at = ? WHERE petition_id = ?`),
+		fromPending, db.T(now), id); err != nil {
+		return fmt.Errorf("count signature: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO petition_days (petition_id, day, confirmed) VALUES (?, ?, 1)
+		ON CONFLICT (petition_id, day) DO UPDATE SET confirmed = petition_days.confirmed + 1`), id, day); err != nil {
+		return fmt.Errorf("count signature day: %w", err)
+	}
+	return nil
+}
+
+// confirmRow turns a pending signature into a counted one.
+func (s *Service) confirmRow(ctx context.Context, tx *sql.Tx, petitionID, sigID, day string, now time.Time) error {
+	res, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE petition_signatures SET status = ?, confirmed_at = ?, day = ?, token_hash = NULL
+		WHERE id = ? AND status = ?`), StatusConfirmed, db.T(now), day, sigID, StatusPending)
+	if err != nil {
+		return fmt.Errorf("confirm signature: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return s.countConfirmed(ctx, tx, petitionID, day, now, 1)
+}
+
+// Confirmation is what Confirm found.
+type Confirmation struct {
+	PetitionID string
+	Lang       string
+	// Already is true when the link had been used: the signature counts
+	// and nothing changed.
+	Already bool
+}
+
+// Confirm counts the signature whose emailed link carries token. A token
+// is good until the signature is confirmed or a newer link replaces it;
+// ErrNoToken otherwise, ErrClosed once the petition no longer takes
+// signatures.
+func (s *Service) Confirm(ctx context.Context, token string) (Confirmation, error) {
+	if token == "" || len(token) > 128 {
+		return Confirmation{}, ErrNoToken
+	}
+	hash := seal.HashToken(token)
+	now := s.now()
+	day := now.In(s.loc()).Format("2006-01-02")
+	var c Confirmation
+	bctx := context.WithoutCancel(ctx)
+	var closed bool
+	err := s.batch.Do(ctx, func(tx *sql.Tx) error {
+		c, closed = Confirmation{}, false
+		var sigID, status string
+		err := tx.QueryRowContext(bctx, s.d.DB.Rebind(`SELECT id, petition_id, lang, status FROM petition_signatures WHERE token_hash = ?`), hash).
+			Scan(&sigID, &c.PetitionID, &c.Lang, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoToken
+		}
+		if err != nil {
+			return fmt.Errorf("confirm: %w", err)
+		}
+		p, ok := s.declared(c.PetitionID, c.Lang)
+		if !ok {
+			return ErrNotFound
+		}
+		st, err := scanState(tx.QueryRowContext(bctx, s.d.DB.Rebind(`SELECT `+stateCols+` FROM petition_state WHERE petition_id = ?`), c.PetitionID))
+		if err != nil {
+			return fmt.Errorf("confirm: %w", err)
+		}
+		st.apply(&p)
+		if !p.Open(now) {
+			closed = true
+			return ErrClosed
+		}
+		return s.confirmRow(bctx, tx, c.PetitionID, sigID, day, now)
+	})
+	if err != nil {
+		if closed {
+			return c, ErrClosed
+		}
+		return c, err
+	}
+	s.counts.add(c.PetitionID, 1, -1)
+	s.names.forget(c.PetitionID)
+	return c, nil
+}
+
+// ConfirmURL is the emailed link's page (GET shows a button; its POST
+// confirms, so a mail scanner following links confirms nothing).
+func (s *Service) ConfirmURL(lang, token string) string {
+	return s.d.BaseURL + "/" + url.PathEscape(lang) + "/petitions/confirm?token=" + url.QueryEscape(token)
+}
+
+func (s *Service) confirmMail(p Petition, in Signing, token string) mail.Message {
+	t, _ := s.declared(p.ID, in.Lang)
+	return mail.Message{To: in.Signer.Email, Subject: T(in.Lang, "mail.confirm_subject", "title", t.Title),
+		Text: T(in.Lang, "mail.confirm_text", "name", in.Signer.Name, "title", t.Title, "link", s.ConfirmURL(in.Lang, token))}
+}
+
+func (s *Service) alreadyMail(p Petition, in Signing) mail.Message {
+	t, _ := s.declared(p.ID, in.Lang)
+	return mail.Message{To: in.Signer.Email, Subject: T(in.Lang, "mail.already_subject", "title", t.Title),
+		Text: T(in.Lang, "mail.already_text", "name", in.Signer.Name, "title", t.Title, "link", s.d.BaseURL+t.Page.URL)}
+}
