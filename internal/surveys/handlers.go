@@ -122,10 +122,10 @@ func (v view) T(key string, args ...any) string { return T(v.Lang, key, args...)
 
 type qView struct {
 	ID, Field, Kind, Text, Help, Error string
-	Required                          bool
-	Options                           []optView
-	Value                             string
-	MinLabel, MaxLabel                string
+	Required                           bool
+	Options                            []optView
+	Value                              string
+	MinLabel, MaxLabel                 string
 }
 
 type optView struct {
@@ -137,7 +137,7 @@ type errItem struct{ Href, Label, Message string }
 
 type listItem struct {
 	Title, URL, Closes, Answered string
-	Anonymous, Open                bool
+	Anonymous, Open              bool
 }
 
 var pageFuncs = template.FuncMap{

@@ -7,9 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
-	"net/http"
 	"time"
 
 	"unionhall/internal/auth"
