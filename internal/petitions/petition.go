@@ -63,9 +63,10 @@ func (p Petition) Field(name string) (asked, required bool) {
 }
 
 // ID is the petition id a page declares: the declared id, else the page's
-// translation key with slashes turned into dashes (so the cs and en
-// versions share it and it fits in one URL segment); "" when the page
-// declares no petition.
+// translation key (its path under content/, shared by the cs and en
+// versions) without a leading "petitions/" and with slashes turned into
+// dashes, so it fits in one URL segment: content/petitions/rent/index.cs.md
+// is "rent"; "" when the page declares no petition.
 func ID(p *content.Page) string {
 	if p == nil || p.Petition == nil {
 		return ""
@@ -74,6 +75,7 @@ func ID(p *content.Page) string {
 		return p.Petition.ID
 	}
 	k := strings.ToLower(strings.Trim(p.TranslationKey, "/"))
+	k = strings.TrimPrefix(k, "petitions/")
 	k = strings.NewReplacer("/", "-", " ", "-").Replace(k)
 	if k == "" {
 		k = "petition"
