@@ -264,8 +264,6 @@ func tokenIn(t testing.TB, text string) string {
 	return m[1]
 }
 
-
-
 func contentField(name string, required bool) content.PetitionField {
 	return content.PetitionField{Name: name, Required: required}
 }
