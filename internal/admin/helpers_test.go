@@ -90,7 +90,7 @@ func newRig(t testing.TB, d *db.DB) *rig {
 	ev := newEventStore(t, d, kr, box)
 	reg := newRegistry(d, kr, a)
 	vs := newVotes(t, d, kr, box, reg)
-	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection(), vs.section}, Logger: dbtest.Logger(), Members: reg,
+	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection(), vs.section, newPetitions(t, d, kr, box).ConsoleSection()}, Logger: dbtest.Logger(), Members: reg,
 		FeeInfo: func(lang string) string { return "Fee (" + lang + "): 1 % of income." }})
 	mux := http.NewServeMux()
 	a.Register(mux)
