@@ -41,6 +41,7 @@ import (
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
+	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	"unionhall/internal/web"
 )
@@ -62,6 +63,8 @@ type App struct {
 	Portal *portal.Service
 	// Votes is member votes and elections (internal/votes).
 	Votes *votes.Service
+	// Surveys is surveys declared in content (internal/surveys).
+	Surveys *surveys.Service
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -155,11 +158,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
 			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
+	// Surveys (internal/surveys): member-only surveys ask the portal who
+	// is signed in (a.Portal exists by the first request).
+	a.Surveys = surveys.New(surveys.Deps{DB: a.DB, Keys: a.Keys, Site: a.Site.Site, Layout: a.Site.Layout,
+		Session: portalSession{a}, Now: now, Logger: logger})
+	a.closer = append(a.closer, func() error { a.Surveys.Close(); return nil })
+	a.Surveys.Register(a.mux)
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
 		// its own folder (internal/console): the events pages.
-		Sections: []console.Section{a.Events.ConsoleSection()},
+		Sections: []console.Section{a.Events.ConsoleSection(), a.Surveys.ConsoleSection()},
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		// The welcome email's {portal_url}: the member portal's sign-in.
 		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
@@ -196,7 +205,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// /cs/prihlaska/) shows the join form, and every event with built-in
 	// registration has <event URL>register/ and calendar.ics. Those are
 	// routed here rather than by mux patterns.
-	a.mux.Handle("/", a.Events.Wrap(a.routeContentTypes(a.Site)))
+	a.mux.Handle("/", a.Surveys.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site))))
 
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
@@ -222,6 +231,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 type portalGate struct{ a *App }
 
 func (g portalGate) SignedIn(r *http.Request) (bool, error) { return g.a.Portal.SignedIn(r) }
+
+// portalSession is the portal's sign-in for the surveys, which are made
+// before the portal.
+type portalSession struct{ a *App }
+
+func (p portalSession) MemberID(r *http.Request) (string, error) { return p.a.Portal.MemberID(r) }
+func (p portalSession) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
+	p.a.Portal.SignInPage(w, r, lang, next)
+}
 func (g portalGate) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
 	g.a.Portal.SignInPage(w, r, lang, next)
 }
@@ -402,6 +420,10 @@ func (a *App) tickVotes(ctx context.Context) {
 	for {
 		if err := a.Votes.Tick(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("votes: tick", "err", err)
+		}
+		// Surveys past their closing time are closed and rewritten.
+		if err := a.Surveys.Tick(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("surveys: tick", "err", err)
 		}
 		select {
 		case <-ctx.Done():
