@@ -41,6 +41,7 @@ import (
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
+	"unionhall/internal/petitions"
 	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	"unionhall/internal/web"
@@ -65,6 +66,8 @@ type App struct {
 	Votes *votes.Service
 	// Surveys is surveys declared in content (internal/surveys).
 	Surveys *surveys.Service
+	// Petitions is petitions declared in content (internal/petitions).
+	Petitions *petitions.Service
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -164,11 +167,19 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		Session: portalSession{a}, Now: now, Logger: logger})
 	a.closer = append(a.closer, func() error { a.Surveys.Close(); return nil })
 	a.Surveys.Register(a.mux)
+	// Petitions (internal/petitions): signatures group-committed by the
+	// service's batcher; a member signed in to the portal signs with one
+	// click (a.Portal exists by the first request).
+	a.Petitions = petitions.New(petitions.Deps{DB: a.DB, Keys: a.Keys, Outbox: a.Outbox, Site: a.Site.Site, Layout: a.Site.Layout,
+		Members: petitionMembers(a), BaseURL: cfg.BaseURL(), EraseAfterDays: cfg.Petitions.EraseAfterDays,
+		RateLimit: cfg.Petitions.SignaturesPerHour, MinFillTime: cfg.Join.MinFillTime.Duration, Now: now, Logger: logger})
+	a.closer = append(a.closer, func() error { a.Petitions.Close(); return nil })
+	a.Petitions.Register(a.mux)
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
 		// its own folder (internal/console): the events pages.
-		Sections: []console.Section{a.Events.ConsoleSection(), a.Surveys.ConsoleSection()},
+		Sections: []console.Section{a.Events.ConsoleSection(), a.Surveys.ConsoleSection(), a.Petitions.ConsoleSection()},
 		FeeInfo:  func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		// The welcome email's {portal_url}: the member portal's sign-in.
 		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
@@ -205,7 +216,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// /cs/prihlaska/) shows the join form, and every event with built-in
 	// registration has <event URL>register/ and calendar.ics. Those are
 	// routed here rather than by mux patterns.
-	a.mux.Handle("/", a.Surveys.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site))))
+	a.mux.Handle("/", a.Petitions.Wrap(a.Surveys.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site)))))
 
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
@@ -406,6 +417,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
 	go a.tickVotes(ctx)
+	go a.Petitions.RunErasure(ctx, time.Hour) // signers' data, eraseAfterDays after a petition closes
 	// Key rotation (internal/rekey): pick up a changed key file and tell
 	// `unionhall keys rotate` which keys this process holds.
 	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
