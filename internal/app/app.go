@@ -37,11 +37,11 @@ import (
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	promstats "unionhall/internal/metrics" // runtime/metrics has the name
+	"unionhall/internal/petitions"
 	"unionhall/internal/portal"
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
-	"unionhall/internal/petitions"
 	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	"unionhall/internal/web"
