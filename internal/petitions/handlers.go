@@ -31,38 +31,61 @@ const maxFormBytes = 32 << 10
 // maxDrainBytes bounds how much of an over-limit post is read and dropped.
 const maxDrainBytes = 1 << 20
 
-// Route patterns recorded on requests that Wrap decides from content
-// (metrics and logs count by pattern, never by a petition's own URL).
-const (
-	PagePattern = "/{petition}/"
-)
-
-// Register adds the fixed routes: the confirmation page, the embed page,
-// the count as JSON and the embed page's stylesheet. Petition pages live at
-// their content URL and are served through Wrap.
+// Register adds the confirmation page. Petition pages live at their
+// content URL; they and the fixed /petitions/ paths (the embed page, the
+// count as JSON, the embed stylesheet) are served through Wrap, because
+// ServeMux refuses /petitions/{id}/embed beside the portal's
+// /{lang}/member/{rest...} (neither pattern is more specific).
 func (s *Service) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{lang}/petitions/confirm", s.handleConfirmPage)
-	mux.HandleFunc("POST /{lang}/petitions/confirm", s.handleConfirm)
-	mux.HandleFunc("GET /petitions/{id}/embed", s.handleEmbed)
-	mux.HandleFunc("GET /petitions/{id}/count.json", s.handleCount)
-	mux.HandleFunc("GET /petitions/embed.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		_, _ = w.Write(embedCSS)
-	})
+	mux.HandleFunc("GET /{lang}/signature/confirm", s.handleConfirmPage)
+	mux.HandleFunc("POST /{lang}/signature/confirm", s.handleConfirm)
 }
 
+// The patterns Wrap records on the requests it serves, for metrics and
+// logs that count by route (never a petition's own URL).
+const (
+	PagePattern  = "/{petition}/"
+	EmbedPattern = "/petitions/{id}/embed"
+	CountPattern = "/petitions/{id}/count.json"
+	EmbedCSSPath = "/petitions/embed.css"
+	fixedPrefix  = "/petitions/"
+	embedSuffix  = "/embed"
+	countSuffix  = "/count.json"
+	maxIDInAPath = 64
+)
+
 // Wrap serves the pages that declare a petition (GET shows it with the
-// live counter and the form, POST signs) and passes everything else to
-// next. The page is not the site's cached page: the form carries a signed
-// timestamp and a member sees a one-click button, both per request. What
-// is costly stays cached all the same: the Markdown body is rendered once
-// per site load (content), the site's chrome once per language
-// (site.Layout's frame), the count and names in memory (cache.go, names.go),
-// so a page view under a signing rush reads nothing from the database.
+// live counter and the form, POST signs) and the fixed /petitions/ paths,
+// and passes everything else to next. The page is not the site's cached
+// page: the form carries a signed timestamp and a member sees a one-click
+// button, both per request. What is costly stays cached all the same: the
+// Markdown body is rendered once per site load (content), the site's
+// chrome once per language (site.Layout's frame), the count and names in
+// memory (cache.go, names.go), so a page view under a signing rush reads
+// nothing from the database.
 func (s *Service) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := s.pageAt(r.URL.Path); ok && !p.MembersOnly {
+		path := r.URL.Path
+		if strings.HasPrefix(path, fixedPrefix) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			rest := strings.TrimPrefix(path, fixedPrefix)
+			switch {
+			case path == EmbedCSSPath:
+				r.Pattern = EmbedCSSPath
+				w.Header().Set("Content-Type", "text/css; charset=utf-8")
+				w.Header().Set("Cache-Control", "public, max-age=86400")
+				_, _ = w.Write(embedCSS)
+				return
+			case strings.HasSuffix(rest, embedSuffix) && validPathID(strings.TrimSuffix(rest, embedSuffix)):
+				r.Pattern = EmbedPattern
+				s.handleEmbed(w, r, strings.TrimSuffix(rest, embedSuffix))
+				return
+			case strings.HasSuffix(rest, countSuffix) && validPathID(strings.TrimSuffix(rest, countSuffix)):
+				r.Pattern = CountPattern
+				s.handleCount(w, r, strings.TrimSuffix(rest, countSuffix))
+				return
+			}
+		}
+		if p, ok := s.pageAt(path); ok && !p.MembersOnly {
 			r.Pattern = PagePattern
 			switch r.Method {
 			case http.MethodGet, http.MethodHead:
@@ -77,6 +100,12 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// validPathID is a petition id as it may appear in a fixed path: one
+// segment, not empty, bounded.
+func validPathID(id string) bool {
+	return id != "" && len(id) <= maxIDInAPath && !strings.ContainsAny(id, "/%")
 }
 
 // petitionOf is the petition p declares, with its stored state (from the
@@ -446,8 +475,7 @@ func (s *Service) handleConfirm(w http.ResponseWriter, r *http.Request) {
 
 // public finds petition id for the embed and JSON routes, in lang (query
 // parameter) when it has that language.
-func (s *Service) public(r *http.Request) (Petition, string, bool) {
-	id := r.PathValue("id")
+func (s *Service) public(r *http.Request, id string) (Petition, string, bool) {
 	lang := r.URL.Query().Get("lang")
 	pt, ok := s.declared(id, lang)
 	if !ok || !pt.Page.Visible(s.now()) || pt.Page.MembersOnly {
@@ -475,8 +503,8 @@ type countJSON struct {
 	Closes    *time.Time `json:"closes,omitempty"`
 }
 
-func (s *Service) handleCount(w http.ResponseWriter, r *http.Request) {
-	pt, _, ok := s.public(r)
+func (s *Service) handleCount(w http.ResponseWriter, r *http.Request, id string) {
+	pt, _, ok := s.public(r, id)
 	if !ok {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -500,8 +528,8 @@ func (s *Service) handleCount(w http.ResponseWriter, r *http.Request) {
 // loads nothing but its own stylesheet.
 const embedCSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'none'"
 
-func (s *Service) handleEmbed(w http.ResponseWriter, r *http.Request) {
-	pt, lang, ok := s.public(r)
+func (s *Service) handleEmbed(w http.ResponseWriter, r *http.Request, id string) {
+	pt, lang, ok := s.public(r, id)
 	if !ok {
 		http.NotFound(w, r)
 		return

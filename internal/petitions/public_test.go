@@ -86,14 +86,14 @@ func TestSignConfirmCount(t *testing.T) {
 		}
 		tok := tokenIn(t, ms[0].Text)
 		// Opening the link confirms nothing: a scanner may open it.
-		r = e.get("/en/petitions/confirm?token=" + tok)
+		r = e.get("/en/signature/confirm?token=" + tok)
 		if r.status != 200 || !strings.Contains(r.body, `name="token" value="`+tok+`"`) {
 			t.Fatalf("confirm page: %d %s", r.status, r.body)
 		}
 		if p := e.petition("on-call-pay", "en"); p.Confirmed != 0 {
 			t.Fatal("GET confirmed the signature")
 		}
-		r = e.post("/en/petitions/confirm", url.Values{"token": {tok}})
+		r = e.post("/en/signature/confirm", url.Values{"token": {tok}})
 		if r.status != 200 || !strings.Contains(r.body, "counts") {
 			t.Fatalf("confirm: %d %s", r.status, r.body)
 		}
@@ -113,7 +113,7 @@ func TestSignConfirmCount(t *testing.T) {
 			t.Errorf("Czech page count: %s", r.body)
 		}
 		// A second use of the link changes nothing.
-		if r := e.post("/en/petitions/confirm", url.Values{"token": {tok}}); r.status != http.StatusNotFound {
+		if r := e.post("/en/signature/confirm", url.Values{"token": {tok}}); r.status != http.StatusNotFound {
 			t.Errorf("second confirm: %d", r.status)
 		}
 		r = e.get("/petitions/on-call-pay/count.json")
@@ -164,10 +164,10 @@ func TestRepeat(t *testing.T) {
 			t.Fatalf("%d emails", len(ms))
 		}
 		old, nw := tokenIn(t, ms[0].Text), tokenIn(t, ms[1].Text)
-		if r := e.post("/en/petitions/confirm", url.Values{"token": {old}}); r.status != http.StatusNotFound {
+		if r := e.post("/en/signature/confirm", url.Values{"token": {old}}); r.status != http.StatusNotFound {
 			t.Errorf("old link: %d", r.status)
 		}
-		if r := e.post("/en/petitions/confirm", url.Values{"token": {nw}}); r.status != 200 {
+		if r := e.post("/en/signature/confirm", url.Values{"token": {nw}}); r.status != 200 {
 			t.Fatalf("new link: %d", r.status)
 		}
 		again := e.post(pageEN, e.form(pageEN, signer("Petr", "petr@example.org")))
@@ -331,7 +331,7 @@ func TestClosing(t *testing.T) {
 		if r := e.get(pageEN); strings.Contains(r.body, `name="email"`) || !strings.Contains(r.body, "Signing has closed") {
 			t.Error("form shown after closing early")
 		}
-		if r := e.post("/en/petitions/confirm", url.Values{"token": {tok}}); r.status != http.StatusConflict {
+		if r := e.post("/en/signature/confirm", url.Values{"token": {tok}}); r.status != http.StatusConflict {
 			t.Errorf("confirm after closing: %d", r.status)
 		}
 		if r := e.post(pageEN, e.form2(pageEN)); r.status != http.StatusConflict {
@@ -343,7 +343,7 @@ func TestClosing(t *testing.T) {
 		if err := e.svc.Reopen(ctx, actor, "on-call-pay"); err != ErrNotEarly {
 			t.Errorf("second reopen: %v", err)
 		}
-		if r := e.post("/en/petitions/confirm", url.Values{"token": {tok}}); r.status != 200 {
+		if r := e.post("/en/signature/confirm", url.Values{"token": {tok}}); r.status != 200 {
 			t.Errorf("confirm after reopening: %d", r.status)
 		}
 		entries, err := auth.AuditFor(ctx, d, "petition", "on-call-pay")
@@ -422,7 +422,7 @@ func TestErasure(t *testing.T) {
 		e.post(page, e.form(page, signer("Ana", "ana@example.org")))
 		e.post(page, e.form(page, signer("Bo", "bo@example.org")))
 		tok := tokenIn(t, e.mem.to("ana@example.org")[0].Text)
-		if r := e.post("/en/petitions/confirm", url.Values{"token": {tok}}); r.status != 200 {
+		if r := e.post("/en/signature/confirm", url.Values{"token": {tok}}); r.status != 200 {
 			t.Fatal(r.status)
 		}
 		if n, err := e.svc.EraseDue(ctx); err != nil || n != 0 {

@@ -234,7 +234,7 @@ func (s *Service) Confirm(ctx context.Context, token string) (Confirmation, erro
 // ConfirmURL is the emailed link's page (GET shows a button; its POST
 // confirms, so a mail scanner following links confirms nothing).
 func (s *Service) ConfirmURL(lang, token string) string {
-	return s.d.BaseURL + "/" + url.PathEscape(lang) + "/petitions/confirm?token=" + url.QueryEscape(token)
+	return s.d.BaseURL + "/" + url.PathEscape(lang) + "/signature/confirm?token=" + url.QueryEscape(token)
 }
 
 func (s *Service) confirmMail(p Petition, in Signing, token string) mail.Message {
