@@ -116,7 +116,7 @@ func mustPrague(t testing.TB) *time.Location {
 	return loc
 }
 
-func newConsRig(t *testing.T, d *db.DB) *consRig {
+func newConsRig(t testing.TB, d *db.DB) *consRig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
