@@ -16,6 +16,7 @@ import (
 	"unionhall/internal/events"
 	"unionhall/internal/members"
 	"unionhall/internal/petitions"
+	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	votepages "unionhall/internal/votes/pages"
 )
@@ -104,6 +105,10 @@ var wantPerm = map[string]string{
 	"GET /admin/petitions/{id}/close":             petitions.ManagePetitions,
 	"POST /admin/petitions/{id}/close":            petitions.ManagePetitions,
 	"POST /admin/petitions/{id}/message":          petitions.ManagePetitions,
+	"GET /admin/surveys":                          surveys.ListSurveys,
+	"GET /admin/surveys/{id}":                     surveys.ListSurveys,
+	"POST /admin/surveys/{id}/export":             surveys.ListSurveys,
+	"POST /admin/surveys/{id}/close":              surveys.ManageSurveys,
 	"GET /admin/audit":                            auth.SuperPowers,
 	"GET /admin/accounts":                         auth.SuperPowers,
 	"POST /admin/accounts":                        auth.SuperPowers,
@@ -158,6 +163,11 @@ func concrete(p string, ids map[string]string) string {
 	}
 	if strings.HasPrefix(p, "/admin/petitions/") {
 		return strings.Replace(p, "{id}", rigPetition, 1)
+	}
+	if strings.HasPrefix(p, "/admin/surveys/") {
+		// Every close after the first is answered 409: an answer, not a
+		// refusal.
+		return strings.Replace(p, "{id}", rigSurvey, 1)
 	}
 	if strings.HasPrefix(p, "/admin/emails/") {
 		return strings.NewReplacer("{name}", "welcome", "{lang}", "en").Replace(p)
