@@ -218,6 +218,11 @@ func (cp *consolePages) petitionExport(p console.Page, w http.ResponseWriter, r 
 	if !ok {
 		return
 	}
+	if pt.Erased() {
+		// Nothing personal is left to export; the counts are on the page.
+		cp.failPetition(p, w, r, a, ErrErased)
+		return
+	}
 	ctx := r.Context()
 	sigs, err := cp.s.Signers(ctx, pt.ID)
 	if err != nil {

@@ -280,6 +280,34 @@ func TestConsolePetitionClose(t *testing.T) {
 		if r.auditCount(t, "petition.close") != 1 || r.auditCount(t, "petition.reopen") != 1 {
 			t.Error("close/reopen not audited once each")
 		}
+
+		// Closed again and past the retention: the sweep erases the
+		// signers; the page keeps the counts and the day, the export and
+		// reopening are refused, in both languages.
+		if res := consDo(t, manager, "POST", base+"/close", "en", url.Values{"op": {"close"}, "confirm": {"yes"}}); res.Code != 303 {
+			t.Fatalf("close again: %d", res.Code)
+		}
+		r.clock.Add(91 * 24 * time.Hour)
+		if n, err := r.svc.EraseDue(t.Context()); err != nil || n != 1 {
+			t.Fatalf("erase: %d %v", n, err)
+		}
+		for _, lang := range []string{"en", "cs"} {
+			res := consDo(t, viewer, "GET", base, lang, nil)
+			if res.Code != 200 || !strings.Contains(res.Body, `id="confirmed">1<`) || !strings.Contains(res.Body, "<td>2026-06-01</td><td>1</td>") ||
+				strings.Contains(res.Body, "Bořek") || !strings.Contains(res.Body, consEsc(consText(lang, "pet.erased_note"))) || strings.Contains(res.Body, `id="export"`) {
+				t.Errorf("%s erased page: %d\n%.3000s", lang, res.Code, res.Body)
+			}
+			if res := consDo(t, viewer, "POST", base+"/export", lang, url.Values{}); res.Code != 409 || !strings.Contains(res.Body, consEsc(consText(lang, "pet.err.erased"))) {
+				t.Errorf("%s export after erasure: %d", lang, res.Code)
+			}
+			if res := consDo(t, manager, "POST", base+"/close", lang, url.Values{"op": {"reopen"}, "confirm": {"yes"}}); res.Code != 409 || !strings.Contains(res.Body, consEsc(consText(lang, "pet.err.erased"))) {
+				t.Errorf("%s reopen after erasure: %d", lang, res.Code)
+			}
+			pdf := consDo(t, viewer, "POST", base+"/pdf", lang, url.Values{"lang": {lang}})
+			if text := consPDFText(t, []byte(pdf.Body)); pdf.Code != 200 || strings.Contains(text, "Bořek") || !strings.Contains(text, consText(lang, "pet.pdf.count", "n", "1")) {
+				t.Errorf("%s pdf after erasure: %d %s", lang, pdf.Code, text)
+			}
+		}
 	})
 }
 
