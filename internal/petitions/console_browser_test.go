@@ -42,6 +42,12 @@ func TestConsolePetitionsInBrowser(t *testing.T) {
 			if err := r.setLang(ctx, email, lang); err != nil {
 				t.Fatal(err)
 			}
+			// The dashboard points to the section with its hint.
+			browsertest.Navigate(t, tab, r.srv.URL+"/admin/")
+			if got := browsertest.Text(t, tab, `main a[href="/admin/petitions"]`); got != consText(lang, "dash.petitions") {
+				t.Errorf("%s dashboard hint: %q", lang, got)
+			}
+			browsertest.AssertAxeClean(t, tab, lang+" dashboard")
 			browsertest.ClickNavigate(t, tab, `nav a[href="/admin/petitions"]`)
 			browsertest.AssertAxeClean(t, tab, lang+" petitions list")
 			browsertest.ClickNavigate(t, tab, `a[href="/admin/petitions/rent"]`)
@@ -72,6 +78,9 @@ func TestConsolePetitionsInBrowser(t *testing.T) {
 			browsertest.AssertAxeClean(t, tab, lang+" message preview")
 			if resp := browsertest.ClickNavigate(t, tab, "#send"); resp.Status != 200 || !strings.Contains(browsertest.Location(t, tab), "done=petition_messaged") {
 				t.Fatalf("%s send: %d at %s", lang, resp.Status, browsertest.Location(t, tab))
+			}
+			if got := browsertest.Text(t, tab, "p.notice"); got != consText(lang, "flash.petition_messaged") {
+				t.Errorf("%s flash after sending: %q", lang, got)
 			}
 
 			// Closing early asks first.
