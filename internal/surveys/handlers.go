@@ -311,7 +311,7 @@ func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, sv *Survey,
 	v := view{Lang: lang, Title: pg.Title, Survey: sv, Page: pg, ActionURL: AnswerURL(pg), PageURL: pg.URL, Notice: notice,
 		Named: !sv.Members() && !sv.Anonymous(), Token: s.newToken(sv.ID)}
 	if !sv.Closes.IsZero() {
-		v.Closes = sv.Closes.In(s.loc()).Format("2. 1. 2006 15:04")
+		v.Closes = when(lang, sv.Closes.In(s.loc()))
 	}
 	msg := func(pr Problem) string { return T(lang, pr.Key, pr.Args...) }
 	for _, q := range sv.Questions(lang) {
@@ -390,7 +390,7 @@ func (s *Service) validToken(id, tok string) bool {
 }
 
 func (s *Service) serveResults(w http.ResponseWriter, r *http.Request, sv *Survey, pg *content.Page) {
-	res, err := s.Results(r.Context(), sv, pg.Lang, false)
+	res, err := s.publicResults(r, sv, pg.Lang)
 	if err != nil {
 		s.log.Error("surveys: results", "survey", sv.ID, "err", err)
 		s.message(w, r, pg, "title.failed", "msg.failed", http.StatusServiceUnavailable)
@@ -440,9 +440,49 @@ func (s *Service) handleMemberList(w http.ResponseWriter, r *http.Request, lang 
 		}
 		it := listItem{Title: pg.Title, URL: AnswerURL(pg), Anonymous: sv.Anonymous(), Open: open, Answered: day}
 		if !sv.Closes.IsZero() {
-			it.Closes = sv.Closes.In(s.loc()).Format("2. 1. 2006 15:04")
+			it.Closes = when(lang, sv.Closes.In(s.loc()))
 		}
 		v.List = append(v.List, it)
 	}
 	s.render(w, r, "list", v, http.StatusOK)
+}
+
+// publicTTL is how long the public results page reuses its count: the
+// count opens every sealed answer (about 30 µs each, BenchmarkResults), so
+// a popular survey's results page must not do that per visitor.
+const publicTTL = 10 * time.Second
+
+type cachedResult struct {
+	res *Result
+	at  time.Time
+}
+
+func (s *Service) publicResults(r *http.Request, sv *Survey, lang string) (*Result, error) {
+	key := sv.ID + "/" + lang
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.pubCache[key]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < publicTTL && !now.Before(c.at) {
+		return c.res, nil
+	}
+	res, err := s.Results(r.Context(), sv, lang, false)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.pubCache == nil || len(s.pubCache) > 1000 {
+		s.pubCache = map[string]cachedResult{}
+	}
+	s.pubCache[key] = cachedResult{res, now}
+	s.mu.Unlock()
+	return res, nil
+}
+
+// when is a time as the page's language writes it.
+func when(lang string, t time.Time) string {
+	if lang == "cs" {
+		return t.Format("2. 1. 2006 15:04")
+	}
+	return t.Format("2 January 2006, 15:04")
 }

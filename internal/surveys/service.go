@@ -55,6 +55,8 @@ type Service struct {
 	mu      sync.Mutex
 	idxSite *content.Site
 	idx     map[string]*Survey
+	// pubCache holds the public results pages' counts (publicResults).
+	pubCache map[string]cachedResult
 }
 
 // Suppress is the least number of answers an anonymous survey must have
