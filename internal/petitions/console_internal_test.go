@@ -3,8 +3,16 @@ package petitions
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"unionhall/internal/console"
+	"unionhall/internal/testenv"
 )
 
 func TestDefuseCell(t *testing.T) {
@@ -118,5 +126,69 @@ func BenchmarkDeliveryPDF(b *testing.B) {
 		if _, err := RenderDelivery(d); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestMessageLang(t *testing.T) {
+	langs := []string{"cs", "en"}
+	for in, want := range map[string]string{"cs": "cs", "en": "en", "sr": "en", "": "en"} {
+		if got := messageLang(in, langs, "en"); got != want {
+			t.Errorf("messageLang(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := messageLang("sr", []string{"cs"}, "en"); got != "cs" {
+		t.Errorf("no default-language page: %q", got)
+	}
+}
+
+// pdfText extracts a PDF's text with poppler.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		testenv.SkipOrFail(t, "pdftotext (poppler-utils) is needed: apt-get install poppler-utils")
+	}
+	in := filepath.Join(t.TempDir(), "a.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// TestRenderDeliveryHostileAndLong: names that try to break the layout
+// (line breaks, direction overrides, an emoji, a name longer than its
+// column) print on their row, cleaned; a long list repeats the table's
+// header on every page.
+func TestRenderDeliveryHostileAndLong(t *testing.T) {
+	d := Delivery{Lang: "en", Union: "Union", Title: "Title\nwith a break", Target: "The\u202Eboard", Text: "Text.", Confirmed: 400,
+		At: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC), Closed: true,
+		Signers: []DeliverySigner{{Name: "Ana\nNext Row", City: "Brno\u202Ezlín"}, {Name: "Emoji 😀 Person", City: "Praha"},
+			{Name: strings.Repeat("Dlouhé Jméno ", 20), City: "Ostrava"}}}
+	for i := range 300 {
+		d.Signers = append(d.Signers, DeliverySigner{Name: fmt.Sprintf("Signer %03d", i), City: "Kladno"})
+	}
+	pdf, err := RenderDelivery(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, pdf)
+	for _, want := range []string{"Title with a break", "Theboard", "Ana Next Row", "Brnozlín", "Emoji ? Person", "Dlouhé Jméno Dlouhé", "…", "Signer 299",
+		console.T("en", "pet.pdf.count", "n", "400"), console.T("en", "pet.pdf.closed_as_of", "when", "2026-06-01 10:00")} {
+		if !strings.Contains(strings.Join(strings.Fields(text), " "), want) {
+			t.Errorf("pdf lacks %q", want)
+		}
+	}
+	pages := strings.Count(text, "\f")
+	if pages < 2 || strings.Count(text, console.T("en", "pet.pdf.city")) != pages {
+		t.Errorf("%d pages, %d table headers", pages, strings.Count(text, console.T("en", "pet.pdf.city")))
+	}
+	// The same petition at the same moment: the same bytes.
+	again, _ := RenderDelivery(d)
+	if !bytes.Equal(pdf, again) {
+		t.Error("the delivery PDF is not reproducible")
 	}
 }
