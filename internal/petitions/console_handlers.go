@@ -142,7 +142,7 @@ func (cp *consolePages) renderPetition(p console.Page, w http.ResponseWriter, r 
 		return
 	}
 	ctx := r.Context()
-	sigs, err := cp.s.Signers(ctx, pt.ID)
+	sum, err := cp.s.summary(ctx, pt)
 	if err != nil {
 		cp.failPetition(p, w, r, a, err)
 		return
@@ -153,8 +153,9 @@ func (cp *consolePages) renderPetition(p console.Page, w http.ResponseWriter, r 
 		return
 	}
 	lang := console.Lang(r)
-	d := petitionData{P: cp.row(pt), Total: len(sigs), CanManage: a.Can(ManagePetitions), Langs: petitionLangs(pt),
-		Recipients: cp.s.recipientsByLang(pt, sigs), Message: m, Asked: map[string]bool{}}
+	d := petitionData{P: cp.row(pt), Total: sum.Total, CanManage: a.Can(ManagePetitions), Langs: petitionLangs(pt),
+		Recipients: cp.s.messageRecipients(pt, sum.Recipients), Message: m, Asked: map[string]bool{},
+		Named: sum.Named, Cities: sum.Cities, Others: sum.Others, NoCity: sum.NoCity}
 	for _, fl := range []string{"city", "workplace", "comment"} {
 		d.Asked[fl], _ = pt.Field(fl)
 	}
@@ -166,7 +167,6 @@ func (cp *consolePages) renderPetition(p console.Page, w http.ResponseWriter, r 
 	for _, n := range d.Recipients {
 		d.Reachable += n
 	}
-	d.Named = len(deliverySigners(pt, sigs))
 	until := ""
 	if d.P.Open {
 		until = cp.s.today()
@@ -183,10 +183,9 @@ func (cp *consolePages) renderPetition(p console.Page, w http.ResponseWriter, r 
 		desc := console.T(lang, "pet.chart_desc", "from", d.Days[0].Day, "to", d.Days[len(d.Days)-1].Day, "total", total, "best", d.Best.Day, "n", d.Best.N)
 		d.Chart = dayChart(d.Days, console.T(lang, "pet.chart_title", "petition", pt.Title), desc)
 	}
-	d.Cities, d.Others, d.NoCity = cityCounts(sigs)
 
 	// The signers table, one page of it; ?page= holds a number only.
-	d.Last = max(1, (len(sigs)+signersPerPage-1)/signersPerPage)
+	d.Last = max(1, (sum.Total+signersPerPage-1)/signersPerPage)
 	d.Page = 1
 	if v := r.URL.Query().Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -197,16 +196,18 @@ func (cp *consolePages) renderPetition(p console.Page, w http.ResponseWriter, r 
 		d.Page = n
 	}
 	lo := (d.Page - 1) * signersPerPage
-	hi := min(len(sigs), lo+signersPerPage)
-	d.Signers = sigs[lo:hi]
-	d.From, d.To = lo+1, hi
+	if d.Signers, err = cp.s.signersPage(ctx, pt.ID, lo, signersPerPage); err != nil {
+		cp.failPetition(p, w, r, a, err)
+		return
+	}
+	d.From, d.To = lo+1, lo+len(d.Signers)
 	if d.Page > 1 {
 		d.Prev = d.Page - 1
 	}
 	if d.Page < d.Last {
 		d.Next = d.Page + 1
 	}
-	if err := cp.s.consoleAudit(ctx, a, "petition.view", pt.ID, fmt.Sprintf("signers page %d, %d signatures", d.Page, len(sigs))); err != nil {
+	if err := cp.s.consoleAudit(ctx, a, "petition.view", pt.ID, fmt.Sprintf("signers page %d, %d signatures", d.Page, sum.Total)); err != nil {
 		cp.failPetition(p, w, r, a, err)
 		return
 	}
@@ -381,12 +382,12 @@ func (cp *consolePages) petitionMessage(p console.Page, w http.ResponseWriter, r
 		return
 	}
 	ctx := r.Context()
-	sigs, err := cp.s.Signers(ctx, pt.ID)
+	sum, err := cp.s.summary(ctx, pt)
 	if err != nil {
 		cp.failPetition(p, w, r, a, err)
 		return
 	}
-	need := cp.s.recipientsByLang(pt, sigs)
+	need := cp.s.messageRecipients(pt, sum.Recipients)
 	f := console.NewForm(r, "message")
 	m := SignerMessage{Subject: map[string]string{}, Text: map[string]string{}}
 	total := 0

@@ -2,11 +2,13 @@ package petitions_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"html"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -452,4 +454,42 @@ func (r *consRig) queueIdle(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	return n == 0
+}
+
+// TestConsoleSignersPaged: the signers table shows 200 at a time,
+// confirmed first and pending last, with links to the other pages; the
+// counts above it are over everyone.
+func TestConsoleSignersPaged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		r := newConsRig(t, d)
+		for i := range 203 {
+			r.signConfirmed(t, "cs", petitions.Signer{Name: fmt.Sprintf("Signer %03d", i), Email: fmt.Sprintf("s%03d@example.org", i), City: "Praha"}, i%2 == 0)
+			r.clock.Add(time.Minute)
+		}
+		r.signByEmail(t, "en", consPend, false, false)
+		viewer := r.login(t, "viewer@example.org", []string{petitions.ListPetitions})
+		base := r.srv.URL + "/admin/petitions/rent"
+		rowsOf := func(body string) []string {
+			tb := body[strings.Index(body, `id="signers-table"`):]
+			tb = tb[:strings.Index(tb, "</tbody>")]
+			return regexp.MustCompile(`(Signer \d{3}|Pending Pat)`).FindAllString(tb, -1)
+		}
+		res := consDo(t, viewer, "GET", base, "en", nil)
+		rows := rowsOf(res.Body)
+		if res.Code != 200 || len(rows) != 200 || rows[0] != "Signer 000" || rows[199] != "Signer 199" ||
+			!strings.Contains(res.Body, `href="/admin/petitions/rent?page=2#signers" rel="next"`) || strings.Contains(res.Body, `rel="prev"`) ||
+			!strings.Contains(res.Body, `id="confirmed">203<`) || !strings.Contains(res.Body, `id="named">102<`) || !strings.Contains(res.Body, "<td>Praha</td><td>203</td>") {
+			t.Fatalf("page 1: %d, %d rows %v", res.Code, len(rows), rows[:min(3, len(rows))])
+		}
+		res = consDo(t, viewer, "GET", base+"?page=2", "cs", nil)
+		rows = rowsOf(res.Body)
+		if res.Code != 200 || strings.Join(rows, ",") != "Signer 200,Signer 201,Signer 202,Pending Pat" ||
+			!strings.Contains(res.Body, `href="/admin/petitions/rent?page=1#signers" rel="prev"`) || strings.Contains(res.Body, `rel="next"`) ||
+			!strings.Contains(res.Body, consText("cs", "pet.page_of", "page", 2, "last", 2)) {
+			t.Fatalf("page 2: %d %v", res.Code, rows)
+		}
+		if res := consDo(t, viewer, "GET", base+"?page=3", "en", nil); res.Code != 404 {
+			t.Errorf("page 3: %d", res.Code)
+		}
+	})
 }
