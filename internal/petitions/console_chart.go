@@ -83,7 +83,8 @@ func dayChart(days []chartDay, title, desc string) template.HTML {
 	plotW := chartW - chartLeft - 8
 	plotH := chartH - chartBottom - chartTop
 	slot := plotW / float64(len(days))
-	bar := slot * 0.8
+	// Bars no wider than 40 units: two days must not look like a wall.
+	bar := min(slot*0.8, 40)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 %.0f %.0f" width="100%%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">`, chartW, chartH)
 	fmt.Fprintf(&b, `<title id="chart-title">%s</title><desc id="chart-desc">%s</desc>`, html.EscapeString(title), html.EscapeString(desc))
