@@ -64,12 +64,17 @@ func TestSurveysConsole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := r.surveys.Submit(ctx, sv, surveys.Respondent{MemberID: m}, surveys.Answers{"overtime": {"weekly"}, "stress": {"3"}, "story": {"=SUM(A1)"}}); err != nil {
+			story := "=SUM(A1)"
+			if i == 0 {
+				story = "<script>alert(1)</script>\u202etxt.exe"
+			}
+			if err := r.surveys.Submit(ctx, sv, surveys.Respondent{MemberID: m}, surveys.Answers{"overtime": {"weekly"}, "stress": {"3"}, "story": {story}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		code, body = do(t, manager, "GET", r.srv.URL+"/admin/surveys/"+rigSurvey, nil)
-		if code != 200 || strings.Count(body, "<svg") != 3 || !strings.Contains(body, "=SUM(A1)") || !strings.Contains(body, `id="close"`) {
+		if code != 200 || strings.Count(body, "<svg") != 3 || !strings.Contains(body, "=SUM(A1)") || !strings.Contains(body, `id="close"`) ||
+			strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 			t.Fatalf("survey page with ten answers: %d %.3000s", code, body)
 		}
 		code, body = do(t, viewer, "POST", r.srv.URL+"/admin/surveys/"+rigSurvey+"/export", nil)

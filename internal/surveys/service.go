@@ -57,6 +57,8 @@ type Service struct {
 	idx     map[string]*Survey
 	// pubCache holds the public results pages' counts (publicResults).
 	pubCache map[string]cachedResult
+	// ensured are the surveys whose state row exists (ensureState).
+	ensured sync.Map
 }
 
 // Suppress is the least number of answers an anonymous survey must have

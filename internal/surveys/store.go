@@ -112,8 +112,10 @@ func (s *Service) Submit(ctx context.Context, sv *Survey, who Respondent, a Answ
 	}
 	// The state row exists before any answer, so the close and a
 	// submission meet on it (FOR SHARE below, FOR UPDATE in the close).
-	if _, err := s.d.DB.Exec(ctx, `INSERT INTO survey_state (id) VALUES (?) ON CONFLICT (id) DO NOTHING`, sv.ID); err != nil {
-		return fmt.Errorf("surveys: state: %w", err)
+	// Once per survey and process: a write of its own per answer would
+	// cost each answer a commit outside the group commit.
+	if err := s.ensureState(ctx, sv.ID); err != nil {
+		return err
 	}
 	rec := record{A: a}
 	if !sv.Anonymous() {
@@ -254,8 +256,8 @@ func (s *Service) CloseEarly(ctx context.Context, sv *Survey, actor string) erro
 // keeps of the old rows.
 func (s *Service) close(ctx context.Context, sv *Survey, actor string) error {
 	done := false
-	if _, err := s.d.DB.Exec(ctx, `INSERT INTO survey_state (id) VALUES (?) ON CONFLICT (id) DO NOTHING`, sv.ID); err != nil {
-		return fmt.Errorf("surveys: state: %w", err)
+	if err := s.ensureState(ctx, sv.ID); err != nil {
+		return err
 	}
 	err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
 		done = false
@@ -408,4 +410,16 @@ func (s *Service) audit(r *http.Request, actor, action, id, detail string) error
 	return s.d.DB.Tx(r.Context(), func(tx *sql.Tx) error {
 		return auth.Audit(r.Context(), s.d.DB, tx, auth.Entry{At: s.now(), ActorID: actor, Action: action, SubjectType: "survey", SubjectID: id, Detail: detail})
 	})
+}
+
+// ensureState makes the survey's state row exist (once per process).
+func (s *Service) ensureState(ctx context.Context, id string) error {
+	if _, ok := s.ensured.Load(id); ok {
+		return nil
+	}
+	if _, err := s.d.DB.Exec(ctx, `INSERT INTO survey_state (id) VALUES (?) ON CONFLICT (id) DO NOTHING`, id); err != nil {
+		return fmt.Errorf("surveys: state: %w", err)
+	}
+	s.ensured.Store(id, true)
+	return nil
 }
