@@ -192,3 +192,19 @@ func TestRenderDeliveryHostileAndLong(t *testing.T) {
 		t.Error("the delivery PDF is not reproducible")
 	}
 }
+
+// FuzzRenderDelivery: whatever a signer typed (the public form refuses
+// most of it, but erasure, imports and old rows are not the form), the
+// delivery PDF is drawn, and the page's body turns into printable text.
+func FuzzRenderDelivery(f *testing.F) {
+	for _, s := range []string{"Ána", "Љубица\u202E", "😀\x00\r\n\t", strings.Repeat("W", 500), "<p>a<br>b</p><li>c", "\xff\xfe", "=cmd|' /C calc'!A0"} {
+		f.Add(s, s, "<p>"+s+"</p>")
+	}
+	f.Fuzz(func(t *testing.T, name, city, body string) {
+		text := PlainText(body)
+		if _, err := RenderDelivery(Delivery{Lang: "cs", Title: name, Target: city, Text: text, Confirmed: 1,
+			Signers: []DeliverySigner{{Name: name, City: city}}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
