@@ -328,7 +328,12 @@ func (cp *consolePages) petitionClose(p console.Page, w http.ResponseWriter, r *
 		return
 	}
 	f := console.NewForm(r, "close")
-	op := f.Choice("op", "op", "pet.field.op", []string{"close", "reopen"})
+	// op is a hidden field: a wrong one is a tampered form, reported for
+	// the whole form (there is no field to point to).
+	op := r.PostFormValue("op")
+	if op != "close" && op != "reopen" {
+		f.Bad("", "", "err.choose")
+	}
 	if r.PostFormValue("confirm") != "yes" {
 		f.Bad("confirm", "pet.field.confirm", "pet.err.confirm")
 	}
