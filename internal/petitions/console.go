@@ -8,7 +8,13 @@ package petitions
 //   - The store is the service's (store.go); the console checks roles,
 //     validates input, audits and renders. What the console needs beyond
 //     the service's exported methods — the per-language message, the
-//     audit entries of views and exports — is console_store.go.
+//     audit entries of views and exports, the page's counts and its one
+//     page of signers (read without opening and sorting every sealed row)
+//     — is console_store.go.
+//   - The delivery PDF (pdf.go) names only confirmed signers who agreed to
+//     be named, on a petition that lets them agree (publicNames); the
+//     rest are counted. The CSV (csv.go) has a byte-order mark for
+//     spreadsheet programs and defuses formula cells.
 //   - Petition ids are content's ([a-z0-9_-], at most 64) and are already
 //     public in the petition's embed and count.json URLs, so console URLs
 //     use them as they are; a signature is never addressed by URL.

@@ -33,9 +33,8 @@ func (cp *consolePages) failPetition(p console.Page, w http.ResponseWriter, r *h
 // petitionRow is a petition in the console's list and on its page.
 type petitionRow struct {
 	Petition
-	Open     bool
-	Percent  int // of the goal, 0–100 (0 without a goal)
-	ClosesAt string
+	Open    bool
+	Percent int // of the goal, 0–100 (0 without a goal)
 }
 
 func (cp *consolePages) row(p Petition) petitionRow {
