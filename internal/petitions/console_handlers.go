@@ -112,6 +112,10 @@ type petitionData struct {
 	Message    SignerMessage
 	MsgFields  []msgField
 	Asked      map[string]bool // workplace, comment
+	// Embed is the <iframe> snippet per language for another site, Count
+	// the counter as JSON (issue 11, item 4), for organisers to copy.
+	Embed map[string]string
+	Count string
 }
 
 func (cp *consolePages) petitionPage(p console.Page, w http.ResponseWriter, r *http.Request, a *auth.Account) {
@@ -159,6 +163,12 @@ func (cp *consolePages) renderPetition(p console.Page, w http.ResponseWriter, r 
 		d.Asked[fl], _ = pt.Field(fl)
 	}
 	d.CityAsked = d.Asked["city"]
+	d.Embed = map[string]string{}
+	for _, l := range d.Langs {
+		u := cp.s.d.BaseURL + "/petitions/" + pt.ID + "/embed?lang=" + l
+		d.Embed[l] = `<iframe src="` + u + `" title="` + template.HTMLEscapeString(pt.Pages[l].Title) + `" width="100%" height="360" loading="lazy"></iframe>`
+	}
+	d.Count = cp.s.d.BaseURL + "/petitions/" + pt.ID + "/count.json"
 	d.MsgFields = msgFields(d.Langs, d.Recipients)
 	if d.Message.Subject == nil {
 		d.Message = SignerMessage{Subject: map[string]string{}, Text: map[string]string{}}

@@ -104,6 +104,8 @@ func TestConsolePetitionPages(t *testing.T) {
 				"<td>Praha</td><td>6</td>", "<td>" + consEsc(consText(lang, "pet.other_cities")) + "</td><td>3</td>",
 				// A hostile name is text.
 				"Ána &lt;script&gt;alert(1)&lt;/script&gt;", "Јована Јовановић", "Pending Pat",
+				// What organisers copy to embed the petition elsewhere.
+				`&lt;iframe src=&#34;` + r.srv.URL + `/petitions/rent/embed?lang=cs&#34;`, `<code id="count-json">` + r.srv.URL + `/petitions/rent/count.json</code>`,
 			} {
 				if !strings.Contains(b, want) {
 					t.Errorf("%s petition page lacks %q", lang, want)
