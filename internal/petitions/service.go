@@ -80,6 +80,7 @@ type Service struct {
 	stamp     stamper
 	counts    *counter
 	names     *nameCache
+	known     sync.Map // petition ids whose state row exists
 	indexMu   sync.Mutex
 	indexSite *content.Site
 	index     map[string]map[string]*content.Page // id → lang → page

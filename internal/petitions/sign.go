@@ -1,6 +1,7 @@
 package petitions
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -70,13 +71,34 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 	}
 	confirm := s.confirmMail(p, in, token)
 	already := s.alreadyMail(p, in)
+	if err := s.ensureState(ctx, p.ID); err != nil {
+		return Outcome{}, err
+	}
+	var th any = hash
+	if member {
+		th = nil
+	}
+	// Outside a key rotation the address has one index, and the insert
+	// itself finds a repeat (the unique index on petition_id, email_bidx):
+	// a new signer costs no look-up. During a rotation an older signature
+	// may carry the old key's index, so the look-up comes first.
+	rotating := !bytes.Equal(look[0], look[1])
 	var out Outcome
 	bctx := context.WithoutCancel(ctx)
 	err = s.batch.Do(ctx, func(tx *sql.Tx) error {
 		out = Outcome{}
 		d := s.d.DB
-		if err := s.ensureState(bctx, tx, p.ID, now); err != nil {
-			return err
+		if !rotating {
+			res, err := tx.ExecContext(bctx, d.Rebind(`INSERT INTO petition_signatures
+				(id, petition_id, status, lang, member, show_name, news, email_bidx, data, token_hash, day, created_at, confirmed_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (petition_id, email_bidx) DO NOTHING`),
+				id, p.ID, status, in.Lang, member, in.ShowName && p.Decl.PublicNames, in.News, bidx, sealed, th, dayOr(member, day), db.T(now), confirmedAt)
+			if err != nil {
+				return fmt.Errorf("sign: store: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				return s.signedNew(bctx, tx, p, member, day, now, confirm, &out)
+			}
 		}
 		var oldID, oldStatus string
 		err := tx.QueryRowContext(bctx, d.Rebind(`SELECT id, status FROM petition_signatures
@@ -103,24 +125,13 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("sign: look up address: %w", err)
 		}
-		var th any = hash
-		if member {
-			th = nil
-		}
 		if _, err := tx.ExecContext(bctx, d.Rebind(`INSERT INTO petition_signatures
 			(id, petition_id, status, lang, member, show_name, news, email_bidx, data, token_hash, day, created_at, confirmed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			id, p.ID, status, in.Lang, member, in.ShowName && p.Decl.PublicNames, in.News, bidx, sealed, th, dayOr(member, day), db.T(now), confirmedAt); err != nil {
 			return fmt.Errorf("sign: store: %w", err)
 		}
-		if member {
-			out.Confirmed = true
-			return s.countConfirmed(bctx, tx, p.ID, day, now, 0)
-		}
-		if _, err := tx.ExecContext(bctx, d.Rebind(`UPDATE petition_state SET pending = pending + 1, updated_at = ? WHERE petition_id = ?`), db.T(now), p.ID); err != nil {
-			return fmt.Errorf("sign: count: %w", err)
-		}
-		return s.d.Outbox.Enqueue(bctx, tx, confirm)
+		return s.signedNew(bctx, tx, p, member, day, now, confirm, &out)
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -136,6 +147,19 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 	return out, nil
 }
 
+// signedNew counts a newly stored signature and, unless a member signed,
+// queues the confirmation email.
+func (s *Service) signedNew(ctx context.Context, tx *sql.Tx, p Petition, member bool, day string, now time.Time, confirm mail.Message, out *Outcome) error {
+	if member {
+		out.Confirmed = true
+		return s.countConfirmed(ctx, tx, p.ID, day, now, 0)
+	}
+	if err := s.addCounts(ctx, tx, p.ID, 0, 1); err != nil {
+		return err
+	}
+	return s.d.Outbox.Enqueue(ctx, tx, confirm)
+}
+
 func dayOr(confirmed bool, day string) string {
 	if confirmed {
 		return day
@@ -146,13 +170,11 @@ func dayOr(confirmed bool, day string) string {
 // countConfirmed adds one confirmed signature to the state and the day's
 // number, taking fromPending off the pending count.
 func (s *Service) countConfirmed(ctx context.Context, tx *sql.Tx, id, day string, now time.Time, fromPending int) error {
-	d := s.d.DB
-	if _, err := tx.ExecContext(ctx, d.Rebind(`UPDATE petition_state SET confirmed = confirmed + 1, pending = pending - ?, updated_at = ? WHERE petition_id = ?`),
-		fromPending, db.T(now), id); err != nil {
-		return fmt.Errorf("count signature: %w", err)
+	if err := s.addCounts(ctx, tx, id, 1, -fromPending); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO petition_days (petition_id, day, confirmed) VALUES (?, ?, 1)
-		ON CONFLICT (petition_id, day) DO UPDATE SET confirmed = petition_days.confirmed + 1`), id, day); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO petition_days (petition_id, day, shard, confirmed) VALUES (?, ?, ?, 1)
+		ON CONFLICT (petition_id, day, shard) DO UPDATE SET confirmed = petition_days.confirmed + 1`), id, day, shard(tx)); err != nil {
 		return fmt.Errorf("count signature day: %w", err)
 	}
 	return nil

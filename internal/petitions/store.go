@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ const emailPurpose = "petitions.email"
 // linked by it.
 func emailKey(id, email string) string { return id + "\x00" + seal.NormaliseEmail(email) }
 
-// stored is a petition_state row.
+// stored is a petition_state row with the summed counts.
 type stored struct {
 	confirmed, pending int
 	closedEarly        sql.Null[db.Time]
@@ -55,20 +56,62 @@ func (st stored) apply(p *Petition) {
 	}
 }
 
-const stateCols = `confirmed, pending, closed_early_at, closed_by, erase_at, erased_at`
+const stateCols = `closed_early_at, closed_by, erase_at, erased_at`
 
 func scanState(row interface{ Scan(...any) error }) (stored, error) {
 	var st stored
-	err := row.Scan(&st.confirmed, &st.pending, &st.closedEarly, &st.closedBy, &st.eraseAt, &st.erasedAt)
+	err := row.Scan(&st.closedEarly, &st.closedBy, &st.eraseAt, &st.erasedAt)
 	return st, err
 }
 
-// ensureState creates the petition's state row on first use.
-func (s *Service) ensureState(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+// countShards is how many rows a petition's counters are spread over
+// (migration 00090 says why).
+const countShards = 16
+
+// shard picks the counter row a transaction writes: the same one for every
+// item of a batch (they share tx), a different one for each of the
+// batcher's parallel PostgreSQL transactions as far as their addresses
+// differ. One row per transaction, always taken in the same order (counts,
+// then days), means two transactions can wait for each other but never
+// deadlock; random shards per item did, under a thousand signers at once.
+func shard(tx *sql.Tx) int {
+	p := reflect.ValueOf(tx).Pointer()
+	return int((p >> 6) % countShards)
+}
+
+// ensureState creates the petition's state row on first use, in its own
+// transaction, once per process and petition: the signatures' foreign key
+// needs it, and the hot path should not pay a statement for it.
+func (s *Service) ensureState(ctx context.Context, id string) error {
+	if _, ok := s.known.Load(id); ok {
+		return nil
+	}
+	now := s.now()
+	err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return s.ensureStateTx(ctx, tx, id, now)
+	})
+	if err == nil {
+		s.known.Store(id, true)
+	}
+	return err
+}
+
+func (s *Service) ensureStateTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
 	_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO petition_state (petition_id, created_at, updated_at)
 		VALUES (?, ?, ?) ON CONFLICT (petition_id) DO NOTHING`), id, db.T(now), db.T(now))
 	if err != nil {
 		return fmt.Errorf("create petition state: %w", err)
+	}
+	return nil
+}
+
+// addCounts adds to one shard of a petition's counters.
+func (s *Service) addCounts(ctx context.Context, tx *sql.Tx, id string, confirmed, pending int) error {
+	_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`INSERT INTO petition_counts (petition_id, shard, confirmed, pending) VALUES (?, ?, ?, ?)
+		ON CONFLICT (petition_id, shard) DO UPDATE SET confirmed = petition_counts.confirmed + excluded.confirmed,
+		pending = petition_counts.pending + excluded.pending`), id, shard(tx), confirmed, pending)
+	if err != nil {
+		return fmt.Errorf("count signature: %w", err)
 	}
 	return nil
 }
@@ -81,6 +124,10 @@ func (s *Service) load(ctx context.Context, p Petition) (Petition, error) {
 	}
 	if err != nil {
 		return p, fmt.Errorf("petition state: %w", err)
+	}
+	if err := s.d.DB.QueryRow(ctx, `SELECT COALESCE(SUM(confirmed), 0), COALESCE(SUM(pending), 0) FROM petition_counts WHERE petition_id = ?`, p.ID).
+		Scan(&st.confirmed, &st.pending); err != nil {
+		return p, fmt.Errorf("petition counts: %w", err)
 	}
 	st.apply(&p)
 	return p, nil
@@ -173,7 +220,7 @@ func (s *Service) Signers(ctx context.Context, id string) ([]Signature, error) {
 // CountsPerDay lists confirmed signatures per day (site time zone), oldest
 // day first. The numbers survive erasure.
 func (s *Service) CountsPerDay(ctx context.Context, id string) ([]DayCount, error) {
-	rows, err := s.d.DB.Query(ctx, `SELECT day, confirmed FROM petition_days WHERE petition_id = ? ORDER BY day`, id)
+	rows, err := s.d.DB.Query(ctx, `SELECT day, SUM(confirmed) FROM petition_days WHERE petition_id = ? GROUP BY day ORDER BY day`, id)
 	if err != nil {
 		return nil, fmt.Errorf("petition days: %w", err)
 	}
@@ -206,7 +253,7 @@ func (s *Service) CloseEarly(ctx context.Context, actor *auth.Account, id string
 	}
 	now := s.now()
 	err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.ensureState(ctx, tx, id, now); err != nil {
+		if err := s.ensureStateTx(ctx, tx, id, now); err != nil {
 			return err
 		}
 		closedAt := now
@@ -303,7 +350,7 @@ func (s *Service) EraseDue(ctx context.Context) (int, error) {
 			continue
 		}
 		err := s.d.DB.Tx(ctx, func(tx *sql.Tx) error {
-			if err := s.ensureState(ctx, tx, id, now); err != nil {
+			if err := s.ensureStateTx(ctx, tx, id, now); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE petition_state SET erase_at = ?, updated_at = ?
@@ -341,7 +388,10 @@ func (s *Service) EraseDue(ctx context.Context) (int, error) {
 				show_name = ?, news = ?, erased_at = ? WHERE petition_id = ? AND erased_at IS NULL`), false, false, db.T(now), id); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE petition_state SET pending = 0, erased_at = ?, updated_at = ? WHERE petition_id = ?`),
+			if _, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE petition_counts SET pending = 0 WHERE petition_id = ?`), id); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, s.d.DB.Rebind(`UPDATE petition_state SET erased_at = ?, updated_at = ? WHERE petition_id = ?`),
 				db.T(now), db.T(now), id)
 			return err
 		})

@@ -5,13 +5,17 @@
 -- the email is findable only through its blind index, keyed per petition so
 -- one person's signatures of two petitions cannot be linked by it. Erasure
 -- nulls data, email_bidx and token_hash and keeps the row's status and day,
--- so counts and per-day numbers survive. petition_days keeps confirmed
--- signatures per site-zone day for the console's chart.
+-- so counts and per-day numbers survive.
+--
+-- The counts are sharded: petition_counts and petition_days hold one row
+-- per petition (and day) per shard, each signature adding to a random one
+-- of 16, and readers sum them. A single counter row would be written by
+-- every signature: on PostgreSQL its row lock serialises the batcher's
+-- parallel workers (a viral petition is exactly a thousand writers on one
+-- row); sharded, they proceed side by side.
 -- +goose Up
 CREATE TABLE petition_state (
     petition_id     TEXT PRIMARY KEY,
-    confirmed       INTEGER NOT NULL DEFAULT 0,
-    pending         INTEGER NOT NULL DEFAULT 0,
     closed_early_at TIMESTAMPTZ,
     closed_by       TEXT NOT NULL DEFAULT '',
     erase_at        TIMESTAMPTZ,
@@ -39,14 +43,24 @@ CREATE TABLE petition_signatures (
 CREATE UNIQUE INDEX petition_signatures_email ON petition_signatures (petition_id, email_bidx);
 CREATE INDEX petition_signatures_list ON petition_signatures (petition_id, status, confirmed_at);
 
+CREATE TABLE petition_counts (
+    petition_id TEXT NOT NULL,
+    shard       INTEGER NOT NULL,
+    confirmed   INTEGER NOT NULL DEFAULT 0,
+    pending     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (petition_id, shard)
+);
+
 CREATE TABLE petition_days (
     petition_id TEXT NOT NULL,
     day         TEXT NOT NULL,
+    shard       INTEGER NOT NULL,
     confirmed   INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (petition_id, day)
+    PRIMARY KEY (petition_id, day, shard)
 );
 
 -- +goose Down
 DROP TABLE petition_days;
+DROP TABLE petition_counts;
 DROP TABLE petition_signatures;
 DROP TABLE petition_state;
