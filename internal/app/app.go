@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"html/template"
@@ -160,7 +161,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// the applications they signed in the same transaction.
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
-			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
+			portal.SessionEraser(a.DB), // an erased member's portal sessions end with the erasure
+			// and their named survey answers with it (a.Surveys exists by then).
+			func(ctx context.Context, tx *sql.Tx, id string) (string, error) { return a.Surveys.EraseMember(ctx, tx, id) }}})
 	// Surveys (internal/surveys): member-only surveys ask the portal who
 	// is signed in (a.Portal exists by the first request).
 	a.Surveys = surveys.New(surveys.Deps{DB: a.DB, Keys: a.Keys, Site: a.Site.Site, Layout: a.Site.Layout,
