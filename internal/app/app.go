@@ -163,7 +163,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
 			portal.SessionEraser(a.DB), // an erased member's portal sessions end with the erasure
 			// and their named survey answers with it (a.Surveys exists by then).
-			func(ctx context.Context, tx *sql.Tx, id string) (string, error) { return a.Surveys.EraseMember(ctx, tx, id) }}})
+			func(ctx context.Context, tx *sql.Tx, id string) (string, error) {
+				return a.Surveys.EraseMember(ctx, tx, id)
+			}}})
 	// Surveys (internal/surveys): member-only surveys ask the portal who
 	// is signed in (a.Portal exists by the first request).
 	a.Surveys = surveys.New(surveys.Deps{DB: a.DB, Keys: a.Keys, Site: a.Site.Site, Layout: a.Site.Layout,
