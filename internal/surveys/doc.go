@@ -107,6 +107,15 @@
 //     takers' day is the record, and an audit row would be a timestamp
 //     beside a member id.
 //
+//   - Erasing a member (members.Eraser, wired by the app) deletes their
+//     answers to named member-only surveys in the same transaction.
+//     Anonymous answers cannot be found and stay; so do the takers' rows
+//     (an id and a day, which keep an erased member from answering again).
+//
+//   - Surveys live in content: a survey removed from the site disappears
+//     from the console, but its stored answers stay in the database until
+//     it comes back (the same id shows them again).
+//
 // Console permissions: list-surveys (the list, results, text answers and
 // CSV — for a named survey that includes who answered), manage-surveys
 // (close early).
