@@ -448,7 +448,7 @@ func (s *Service) handleMemberList(w http.ResponseWriter, r *http.Request, lang 
 }
 
 // publicTTL is how long the public results page reuses its count: the
-// count opens every sealed answer (about 30 µs each, BenchmarkResults), so
+// count opens every sealed answer (10–30 µs each, BenchmarkResults), so
 // a popular survey's results page must not do that per visitor.
 const publicTTL = 10 * time.Second
 
