@@ -55,6 +55,9 @@ func copyState(dst *Petition, src Petition) {
 
 // add moves a cached count after a committed change in this process.
 func (c *counter) add(id string, confirmed, pending int) {
+	if confirmed != 0 {
+		c.s.fresh.drop()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[id]; ok {
@@ -66,6 +69,7 @@ func (c *counter) add(id string, confirmed, pending int) {
 
 // forget drops an entry after a change made outside add.
 func (c *counter) forget(id string) {
+	c.s.fresh.drop()
 	c.mu.Lock()
 	delete(c.m, id)
 	c.mu.Unlock()

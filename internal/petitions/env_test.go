@@ -200,8 +200,9 @@ type pubResp struct {
 
 func (e *pubEnv) do(req *http.Request) pubResp {
 	e.t.Helper()
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(req)
+	// Redirects are followed, as a browser does: a signature answers 303
+	// to the "check your email" page.
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -39,6 +39,8 @@ const maxDrainBytes = 1 << 20
 func (s *Service) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{lang}/signature/confirm", s.handleConfirmPage)
 	mux.HandleFunc("POST /{lang}/signature/confirm", s.handleConfirm)
+	mux.HandleFunc("GET /{lang}/signature/sent", s.handleSent(sentKind))
+	mux.HandleFunc("GET /{lang}/signature/thanks", s.handleSent(thanksKind))
 }
 
 // The patterns Wrap records on the requests it serves, for metrics and
@@ -89,7 +91,7 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 			r.Pattern = PagePattern
 			switch r.Method {
 			case http.MethodGet, http.MethodHead:
-				s.servePage(w, r, p, &form{}, nil, "", http.StatusOK)
+				s.serveFresh(w, r, p)
 			case http.MethodPost:
 				s.submit(w, r, p)
 			default:
@@ -191,6 +193,12 @@ func formatInt(lang string, n int) string {
 
 // servePage renders the petition page with f as typed and errs.
 func (s *Service) servePage(w http.ResponseWriter, r *http.Request, p *content.Page, f *form, errs map[string]fieldError, notice string, status int) {
+	s.renderPage(w, r, p, f, errs, notice, status, nil)
+}
+
+// renderPage is servePage; stampOut, when set, receives the form's
+// timestamp ("" when the page was made for a signed-in member).
+func (s *Service) renderPage(w http.ResponseWriter, r *http.Request, p *content.Page, f *form, errs map[string]fieldError, notice string, status int, stampOut *string) {
 	lang := p.Lang
 	pt, err := s.petitionOf(r.Context(), p)
 	if err != nil {
@@ -278,6 +286,12 @@ func (s *Service) servePage(w http.ResponseWriter, r *http.Request, p *content.P
 	v.Stamp = f.Stamp
 	if v.Stamp == "" {
 		v.Stamp = s.stamp.stamp(now)
+	}
+	if stampOut != nil {
+		*stampOut = v.Stamp
+		if v.Member != "" {
+			*stampOut = "" // per member: not for the shared cache
+		}
 	}
 	title := p.Title
 	if len(v.ErrorList) > 0 || notice != "" {
@@ -381,7 +395,7 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request, p *content.Page
 		s.servePage(w, r, p, &f, nil, T(lang, "form.error_failed"), http.StatusServiceUnavailable)
 		return
 	}
-	s.message(w, r, messageView{Lang: lang, Title: T(lang, "sent.title"), Text: T(lang, "sent.text"), BackURL: p.URL}, http.StatusOK)
+	http.Redirect(w, r, sentURL(lang, pt.ID, sentKind), http.StatusSeeOther)
 }
 
 // submitMember signs for the member signed in on r, at once.
@@ -413,7 +427,7 @@ func (s *Service) submitMember(w http.ResponseWriter, r *http.Request, p *conten
 		s.servePage(w, r, p, &form{}, nil, T(lang, "form.error_failed"), http.StatusServiceUnavailable)
 		return
 	}
-	s.message(w, r, messageView{Lang: lang, Title: T(lang, "signed.title"), Text: T(lang, "signed.text"), BackURL: p.URL}, http.StatusOK)
+	http.Redirect(w, r, sentURL(lang, pt.ID, thanksKind), http.StatusSeeOther)
 }
 
 type messageView struct {

@@ -36,6 +36,7 @@ const namesTTL = 5 * time.Second
 func newNameCache(s *Service) *nameCache { return &nameCache{s: s, m: map[string]nameEntry{}} }
 
 func (c *nameCache) forget(id string) {
+	c.s.fresh.drop()
 	c.mu.Lock()
 	delete(c.m, id)
 	c.mu.Unlock()

@@ -81,6 +81,8 @@ type Service struct {
 	counts    *counter
 	names     *nameCache
 	known     sync.Map // petition ids whose state row exists
+	sent      sentCache
+	fresh     freshCache
 	indexMu   sync.Mutex
 	indexSite *content.Site
 	index     map[string]map[string]*content.Page // id → lang → page
