@@ -3,10 +3,12 @@ package petitions
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"unionhall/internal/db"
@@ -54,7 +56,7 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 	in.Signer.Consent = true
 	// Sealing and hashing happen before the batch: its items share the
 	// writer and must be quick and pure (a batch may re-run them).
-	id := db.NewID()
+	id := newSignatureID(now)
 	sealed, err := s.d.Keys.SealJSON(in.Signer, dataAAD(id))
 	if err != nil {
 		return Outcome{}, fmt.Errorf("sign: seal: %w", err)
@@ -62,14 +64,16 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 	ek := emailKey(p.ID, in.Signer.Email)
 	bidx := s.d.Keys.BlindIndex(emailPurpose, ek)
 	look := s.d.Keys.LookupIndexes(emailPurpose, ek)
-	token, hash := seal.NewToken()
+	secret, hash := seal.NewToken()
 	day := now.In(s.loc()).Format("2006-01-02")
 	status := StatusPending
 	var confirmedAt any
 	if member {
 		status, confirmedAt = StatusConfirmed, db.T(now)
 	}
-	confirm := s.confirmMail(p, in, token)
+	// A repeat re-sends a link naming the row that already exists, so the
+	// token is made inside the item, where that row is known.
+	confirmFor := func(rowID string) mail.Message { return s.confirmMail(p, in, rowID+"."+secret) }
 	already := s.alreadyMail(p, in)
 	if err := s.ensureState(ctx, p.ID); err != nil {
 		return Outcome{}, err
@@ -97,7 +101,7 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 				return fmt.Errorf("sign: store: %w", err)
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
-				return s.signedNew(bctx, tx, p, member, day, now, confirm, &out)
+				return s.signedNew(bctx, tx, p, member, day, now, confirmFor(id), &out)
 			}
 		}
 		var oldID, oldStatus string
@@ -121,7 +125,7 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 			if _, err := tx.ExecContext(bctx, d.Rebind(`UPDATE petition_signatures SET token_hash = ? WHERE id = ?`), hash, oldID); err != nil {
 				return fmt.Errorf("sign: new token: %w", err)
 			}
-			return s.d.Outbox.Enqueue(bctx, tx, confirm)
+			return s.d.Outbox.Enqueue(bctx, tx, confirmFor(oldID))
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("sign: look up address: %w", err)
 		}
@@ -131,7 +135,7 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 			id, p.ID, status, in.Lang, member, in.ShowName && p.Decl.PublicNames, in.News, bidx, sealed, th, dayOr(member, day), db.T(now), confirmedAt); err != nil {
 			return fmt.Errorf("sign: store: %w", err)
 		}
-		return s.signedNew(bctx, tx, p, member, day, now, confirm, &out)
+		return s.signedNew(bctx, tx, p, member, day, now, confirmFor(id), &out)
 	})
 	if err != nil {
 		return Outcome{}, err
@@ -207,10 +211,11 @@ type Confirmation struct {
 // ErrNoToken otherwise, ErrClosed once the petition no longer takes
 // signatures.
 func (s *Service) Confirm(ctx context.Context, token string) (Confirmation, error) {
-	if token == "" || len(token) > 128 {
+	rowID, secret, ok := strings.Cut(token, ".")
+	if !ok || rowID == "" || secret == "" || len(token) > 128 {
 		return Confirmation{}, ErrNoToken
 	}
-	hash := seal.HashToken(token)
+	hash := seal.HashToken(secret)
 	now := s.now()
 	day := now.In(s.loc()).Format("2006-01-02")
 	var c Confirmation
@@ -219,9 +224,11 @@ func (s *Service) Confirm(ctx context.Context, token string) (Confirmation, erro
 	err := s.batch.Do(ctx, func(tx *sql.Tx) error {
 		c, closed = Confirmation{}, false
 		var sigID, status string
-		err := tx.QueryRowContext(bctx, s.d.DB.Rebind(`SELECT id, petition_id, lang, status FROM petition_signatures WHERE token_hash = ?`), hash).
-			Scan(&sigID, &c.PetitionID, &c.Lang, &status)
-		if errors.Is(err, sql.ErrNoRows) {
+		var stored []byte
+		err := tx.QueryRowContext(bctx, s.d.DB.Rebind(`SELECT id, petition_id, lang, status, token_hash FROM petition_signatures WHERE id = ?`), rowID).
+			Scan(&sigID, &c.PetitionID, &c.Lang, &status, &stored)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && (stored == nil || subtle.ConstantTimeCompare(stored, hash) != 1) {
+			c = Confirmation{}
 			return ErrNoToken
 		}
 		if err != nil {
@@ -269,4 +276,11 @@ func (s *Service) alreadyMail(p Petition, in Signing) mail.Message {
 	t, _ := s.declared(p.ID, in.Lang)
 	return mail.Message{To: in.Signer.Email, Subject: T(in.Lang, "mail.already_subject", "title", t.Title),
 		Text: T(in.Lang, "mail.already_text", "name", in.Signer.Name, "title", t.Title, "link", s.d.BaseURL+t.Page.URL)}
+}
+
+// newSignatureID is a row id that sorts by time: hex microseconds, then
+// random (db.NewID) so two at the same microsecond differ. See migration
+// 00090 for why; the order it reveals is the confirmed_at order anyway.
+func newSignatureID(now time.Time) string {
+	return fmt.Sprintf("%013x", now.UnixMicro()) + db.NewID()[:13]
 }
