@@ -16,7 +16,7 @@ import (
 	"unionhall/internal/mailtest"
 )
 
-var signConfirmRE = regexp.MustCompile(`http://[^\s]+/signature/confirm\?token=[A-Za-z0-9_.-]+`)
+var signConfirmRE = regexp.MustCompile(`http://[^\s]+/signature/confirm\?token=[A-Za-z0-9_-]+`)
 
 // TestPetitionInBrowser is issue 11 part 7 for petitions, in headless
 // Chromium against the whole app on both databases: a visitor (no

@@ -37,7 +37,7 @@
 //   - Writes go through db.Batcher (group commit): Sign returns only after
 //     the batch holding the signature and its outbox email committed.
 //     Success answers 303 to a "check your email" page (Post/Redirect/Get).
-//   - The email links to /{lang}/signature/confirm?token=<row>.<secret>;
+//   - The email links to /{lang}/signature/confirm?token=<row>-<secret>;
 //     the GET shows a button and changes nothing (mail scanners open
 //     links), its POST confirms. Only confirmed signatures count. The
 //     token names its row so no index of random hashes is needed.

@@ -253,7 +253,7 @@ func htmlUnescape(s string) string {
 	return strings.NewReplacer("&#43;", "+", "&amp;", "&", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">").Replace(s)
 }
 
-var tokenRe = regexp.MustCompile(`/signature/confirm\?token=([A-Za-z0-9_.-]+)`)
+var tokenRe = regexp.MustCompile(`/signature/confirm\?token=([A-Za-z0-9_-]+)`)
 
 // tokenIn finds the confirmation link's token in an email text.
 func tokenIn(t testing.TB, text string) string {

@@ -3,8 +3,10 @@ package petitions
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -64,7 +66,7 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 	ek := emailKey(p.ID, in.Signer.Email)
 	bidx := s.d.Keys.BlindIndex(emailPurpose, ek)
 	look := s.d.Keys.LookupIndexes(emailPurpose, ek)
-	secret, hash := seal.NewToken()
+	secret, hash := newSecret()
 	day := now.In(s.loc()).Format("2006-01-02")
 	status := StatusPending
 	var confirmedAt any
@@ -73,7 +75,7 @@ func (s *Service) sign(ctx context.Context, p Petition, in Signing, member bool)
 	}
 	// A repeat re-sends a link naming the row that already exists, so the
 	// token is made inside the item, where that row is known.
-	confirmFor := func(rowID string) mail.Message { return s.confirmMail(p, in, rowID+"."+secret) }
+	confirmFor := func(rowID string) mail.Message { return s.confirmMail(p, in, rowID+"-"+secret) }
 	already := s.alreadyMail(p, in)
 	if err := s.ensureState(ctx, p.ID); err != nil {
 		return Outcome{}, err
@@ -211,7 +213,7 @@ type Confirmation struct {
 // ErrNoToken otherwise, ErrClosed once the petition no longer takes
 // signatures.
 func (s *Service) Confirm(ctx context.Context, token string) (Confirmation, error) {
-	rowID, secret, ok := strings.Cut(token, ".")
+	rowID, secret, ok := strings.Cut(token, "-")
 	if !ok || rowID == "" || secret == "" || len(token) > 128 {
 		return Confirmation{}, ErrNoToken
 	}
@@ -283,4 +285,16 @@ func (s *Service) alreadyMail(p Petition, in Signing) mail.Message {
 // 00090 for why; the order it reveals is the confirmed_at order anyway.
 func newSignatureID(now time.Time) string {
 	return fmt.Sprintf("%013x", now.UnixMicro()) + db.NewID()[:13]
+}
+
+// newSecret is a confirmation link's secret: 96 random bits (16 characters
+// of base64url), with the SHA-256 that is stored. The link's token is
+// "<row id>-<secret>" (row ids hold no "-"): 43 characters, the length of
+// the other features' tokens, and as unguessable as needed for a one-time
+// link whose row must also be named.
+func newSecret() (string, []byte) {
+	b := make([]byte, 12)
+	rand.Read(b)
+	secret := base64.RawURLEncoding.EncodeToString(b)
+	return secret, seal.HashToken(secret)
 }

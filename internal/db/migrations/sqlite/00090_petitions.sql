@@ -16,7 +16,7 @@
 -- Signature ids begin with the time (hex microseconds), so new rows are
 -- appended to the primary key instead of landing on random pages: under a
 -- signing rush each commit then dirties a few pages, not one per row. The
--- emailed token names its row (id.secret) and only the secret's hash is
+-- emailed token names its row (id-secret) and only the secret's hash is
 -- stored, so token_hash needs no index of random keys either.
 -- +goose Up
 CREATE TABLE petition_state (
