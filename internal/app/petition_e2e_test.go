@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"unionhall/internal/auth"
 	"unionhall/internal/browsertest"
 	"unionhall/internal/config"
 	"unionhall/internal/dbtest"
@@ -50,12 +51,12 @@ func TestPetitionInBrowser(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			t.Cleanup(cancel)
 			go a.Queue.Run(ctx)
-			petitionJourney(t, b, cfg.PublicURL, smtp, clk)
+			petitionJourney(t, b, a, cfg.PublicURL, smtp, clk)
 		})
 	}
 }
 
-func petitionJourney(t *testing.T, b *browsertest.Browser, base string, smtp *mailtest.Server, clk *fakeClock) {
+func petitionJourney(t *testing.T, b *browsertest.Browser, a *App, base string, smtp *mailtest.Server, clk *fakeClock) {
 	const (
 		email = "eva.signer@posta.example"
 		page  = "/en/petitions/pay-for-on-call/"
@@ -142,5 +143,18 @@ func petitionJourney(t *testing.T, b *browsertest.Browser, base string, smtp *ma
 		t.Errorf("embed counter: %q", c)
 	}
 	assertAxe(t, tab, "embed page")
+
+	// Closed early by an organiser: the result, no form.
+	if err := a.Petitions.CloseEarly(context.Background(), &auth.Account{ID: "organiser"}, "on-call-pay"); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Navigate(t, tab, base+page)
+	if m := browsertest.Text(t, tab, "#petition-closed"); m != "Signing has closed. Signatures: 1 (the goal was 1,000)." {
+		t.Errorf("closed: %q", m)
+	}
+	if n := browsertest.Count(t, tab, "form.petition-form"); n != 0 {
+		t.Error("the form is shown after closing")
+	}
+	assertAxe(t, tab, "closed petition page")
 	browsertest.AssertNoForeignRequests(t, tab, strings.TrimPrefix(base, "http://"))
 }

@@ -315,7 +315,7 @@ func TestClosing(t *testing.T) {
 		e := newPubEnv(t, d)
 		ctx := context.Background()
 		r := e.get("/en/petitions/closed/")
-		if r.status != 200 || strings.Contains(r.body, `name="email"`) || !strings.Contains(r.body, "Signing has closed. 0 people signed; the goal was 5.") {
+		if r.status != 200 || strings.Contains(r.body, `name="email"`) || !strings.Contains(r.body, "Signing has closed. Signatures: 0 (the goal was 5).") {
 			t.Fatalf("closed page: %d %s", r.status, r.body)
 		}
 		if r := e.post("/en/petitions/closed/", url.Values{"name": {"x"}}); r.status != http.StatusConflict {
@@ -451,7 +451,7 @@ func TestErasure(t *testing.T) {
 		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM petition_signatures WHERE data IS NOT NULL OR email_bidx IS NOT NULL OR token_hash IS NOT NULL`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("personal data left: %d %v", n, err)
 		}
-		if r := e.get(page); !strings.Contains(r.body, "1 people signed") {
+		if r := e.get(page); !strings.Contains(r.body, "Signatures: 1 (the goal was 10).") {
 			t.Errorf("page after erasure: %s", r.body)
 		}
 	})
