@@ -474,3 +474,36 @@ func TestMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageSigners: Service.Message reaches every confirmed signer, in
+// the language they signed in, not the pending ones, and is audited.
+func TestMessageSigners(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newPubEnv(t, d)
+		ctx := context.Background()
+		e.post(pageCS, e.form(pageCS, signer("Olga", "olga@example.org")))
+		e.post(pageEN, e.form(pageEN, signer("Pending", "pend@example.org")))
+		if r := e.post("/cs/signature/confirm", url.Values{"token": {tokenIn(t, e.mem.to("olga@example.org")[0].Text)}}); r.status != 200 {
+			t.Fatal(r.status)
+		}
+		actor := &auth.Account{ID: "org-2"}
+		if _, err := e.svc.Message(ctx, actor, "on-call-pay", "Bad\nsubject", "x"); err == nil {
+			t.Error("a subject with a line break was accepted")
+		}
+		n, err := e.svc.Message(ctx, actor, "on-call-pay", "We delivered it", "Thank you all.")
+		if err != nil || n != 1 {
+			t.Fatalf("message: %d %v", n, err)
+		}
+		ms := e.mem.to("olga@example.org")
+		if last := ms[len(ms)-1]; last.Subject != "We delivered it" || !strings.Contains(last.Text, "Organizátoři píší") || !strings.Contains(last.Text, "Thank you all.") {
+			t.Errorf("message: %+v", last)
+		}
+		if len(e.mem.to("pend@example.org")) != 1 {
+			t.Error("a pending signer was written to")
+		}
+		entries, _ := auth.AuditFor(ctx, d, "petition", "on-call-pay")
+		if len(entries) != 1 || entries[0].Action != "petition.message" || entries[0].ActorID != "org-2" {
+			t.Errorf("audit: %+v", entries)
+		}
+	})
+}
