@@ -46,6 +46,14 @@ func (c *freshCache) drop() {
 }
 
 func (s *Service) serveFresh(w http.ResponseWriter, r *http.Request, p *content.Page) {
+	if s.d.Members != nil {
+		// A member sees their own one-click button: never the shared page.
+		// (Without a member session this costs a cookie look-up.)
+		if _, ok, err := s.d.Members(r); err != nil || ok {
+			s.servePage(w, r, p, &form{}, nil, "", http.StatusOK)
+			return
+		}
+	}
 	key := freshKey{site: s.d.Site(), url: p.URL, host: r.Host}
 	want := s.stamp.stamp(s.now())
 	s.fresh.mu.Lock()

@@ -380,6 +380,10 @@ func TestMember(t *testing.T) {
 		e := newPubEnv(t, d)
 		e.member = &MemberSigner{ID: "m1", Name: "Marta Členová", Email: "marta@example.org", City: "Plzeň"}
 		ck := &http.Cookie{Name: "test_member", Value: "1"}
+		// A visitor's view in the same second is kept for visitors only.
+		if r := e.get(pageCS); strings.Contains(r.body, "Podepsat jako") {
+			t.Fatal("a visitor sees the member's button")
+		}
 		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+pageCS, nil)
 		req.AddCookie(ck)
 		r := e.do(req)
