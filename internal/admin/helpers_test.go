@@ -25,6 +25,7 @@ import (
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	"unionhall/internal/seal"
+	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web"
@@ -54,6 +55,8 @@ type rig struct {
 	// votes is the votes feature on the example site (its console
 	// section is plugged in as the server does).
 	votes *votes.Service
+	// surveys is the surveys feature on the example site.
+	surveys *surveys.Service
 }
 
 // rigVotes is the votes service and its console section.
@@ -90,14 +93,15 @@ func newRig(t testing.TB, d *db.DB) *rig {
 	ev := newEventStore(t, d, kr, box)
 	reg := newRegistry(d, kr, a)
 	vs := newVotes(t, d, kr, box, reg)
-	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection(), vs.section}, Logger: dbtest.Logger(), Members: reg,
+	sv := newSurveys(t, d, kr)
+	c := admin.New(admin.Deps{DB: d, Keys: kr, Auth: a, Outbox: box, Sections: []console.Section{ev.ConsoleSection(), vs.section, newPetitions(t, d, kr, box).ConsoleSection(), sv.ConsoleSection()}, Logger: dbtest.Logger(), Members: reg,
 		FeeInfo: func(lang string) string { return "Fee (" + lang + "): 1 % of income." }})
 	mux := http.NewServeMux()
 	a.Register(mux)
 	c.Register(mux)
 	srv := httptest.NewServer(web.Stack(mux, dbtest.Logger()))
 	t.Cleanup(srv.Close)
-	return &rig{d: d, keys: kr, auth: a, c: c, reg: reg, srv: srv, box: box, ev: ev, votes: vs.svc}
+	return &rig{d: d, keys: kr, auth: a, c: c, reg: reg, srv: srv, box: box, ev: ev, votes: vs.svc, surveys: sv}
 }
 
 // newRegistry is the member registry as internal/app wires it: with the

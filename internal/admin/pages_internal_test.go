@@ -10,6 +10,7 @@ import (
 	"unionhall/internal/auth"
 	"unionhall/internal/console"
 	"unionhall/internal/events"
+	"unionhall/internal/surveys"
 	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web/catalogtest"
 )
@@ -19,7 +20,7 @@ import (
 // console's own and every page of the sections the server plugs in.
 func TestAllPagesParse(t *testing.T) {
 	ev := new(events.Service).ConsoleSection() // only its templates are used
-	c := New(Deps{Sections: []console.Section{ev, votepages.ConsoleSection(votepages.ConsoleDeps{})}})
+	c := New(Deps{Sections: []console.Section{ev, votepages.ConsoleSection(votepages.ConsoleDeps{}), new(surveys.Service).ConsoleSection()}})
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil || len(names) < 10 {
 		t.Fatalf("templates: %v %v", names, err)

@@ -15,6 +15,8 @@ import (
 	"unionhall/internal/dbtest"
 	"unionhall/internal/events"
 	"unionhall/internal/members"
+	"unionhall/internal/petitions"
+	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	votepages "unionhall/internal/votes/pages"
 )
@@ -96,6 +98,17 @@ var wantPerm = map[string]string{
 	"POST /admin/votes/{id}/unschedule":           votepages.ManageVotes,
 	"GET /admin/votes/{id}/cancel":                votepages.ManageVotes,
 	"POST /admin/votes/{id}/cancel":               votepages.ManageVotes,
+	"GET /admin/petitions":                        petitions.ListPetitions,
+	"GET /admin/petitions/{id}":                   petitions.ListPetitions,
+	"POST /admin/petitions/{id}/export":           petitions.ListPetitions,
+	"POST /admin/petitions/{id}/pdf":              petitions.ListPetitions,
+	"GET /admin/petitions/{id}/close":             petitions.ManagePetitions,
+	"POST /admin/petitions/{id}/close":            petitions.ManagePetitions,
+	"POST /admin/petitions/{id}/message":          petitions.ManagePetitions,
+	"GET /admin/surveys":                          surveys.ListSurveys,
+	"GET /admin/surveys/{id}":                     surveys.ListSurveys,
+	"POST /admin/surveys/{id}/export":             surveys.ListSurveys,
+	"POST /admin/surveys/{id}/close":              surveys.ManageSurveys,
 	"GET /admin/audit":                            auth.SuperPowers,
 	"GET /admin/accounts":                         auth.SuperPowers,
 	"POST /admin/accounts":                        auth.SuperPowers,
@@ -147,6 +160,14 @@ func concrete(p string, ids map[string]string) string {
 	}
 	if strings.HasPrefix(p, "/admin/votes/") {
 		return strings.Replace(p, "{id}", ids["vote"], 1)
+	}
+	if strings.HasPrefix(p, "/admin/petitions/") {
+		return strings.Replace(p, "{id}", rigPetition, 1)
+	}
+	if strings.HasPrefix(p, "/admin/surveys/") {
+		// Every close after the first is answered 409: an answer, not a
+		// refusal.
+		return strings.Replace(p, "{id}", rigSurvey, 1)
 	}
 	if strings.HasPrefix(p, "/admin/emails/") {
 		return strings.NewReplacer("{name}", "welcome", "{lang}", "en").Replace(p)
@@ -237,6 +258,14 @@ func TestRouteByRole(t *testing.T) {
 				if strings.HasPrefix(rt.Pattern, "/admin/events/") {
 					op := map[string]string{"checkin": "in", "close": "close", "message": "send"}[rt.Pattern[strings.LastIndexByte(rt.Pattern, '/')+1:]]
 					form = url.Values{"op": {op}, "reg": {reg}, "audience": {"all"}, "subject": {"S"}, "text": {"T"}, "q": {""}}
+				}
+				if strings.HasPrefix(rt.Pattern, "/admin/petitions/") {
+					// Every close after the first is answered 409 (already
+					// closed): an answer, not a refusal.
+					form = url.Values{"op": {"preview"}, "confirm": {"yes"}, "lang": {"en"}, "subject.cs": {"S"}, "text.cs": {"T"}, "subject.en": {"S"}, "text.en": {"T"}}
+					if strings.HasSuffix(rt.Pattern, "/close") {
+						form.Set("op", "close")
+					}
 				}
 				code, body := do(t, p.client, rt.Method, r.srv.URL+concrete(rt.Pattern, ids), form)
 				allowed := p.acct.Can(rt.Perm)

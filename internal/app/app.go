@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"html/template"
@@ -37,10 +38,12 @@ import (
 	"unionhall/internal/members"
 	"unionhall/internal/membership"
 	promstats "unionhall/internal/metrics" // runtime/metrics has the name
+	"unionhall/internal/petitions"
 	"unionhall/internal/portal"
 	"unionhall/internal/rekey"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
+	"unionhall/internal/surveys"
 	"unionhall/internal/votes"
 	votepages "unionhall/internal/votes/pages"
 	"unionhall/internal/web"
@@ -65,6 +68,10 @@ type App struct {
 	Votes *votes.Service
 	// VotePages are the members' ballots and the public boards.
 	VotePages *votepages.MemberPages
+	// Surveys is surveys declared in content (internal/surveys).
+	Surveys *surveys.Service
+	// Petitions is petitions declared in content (internal/petitions).
+	Petitions *petitions.Service
 	// Members is the member registry the console and the portal share.
 	Members *members.Registry
 	// Changes tells the other processes on the database what changed, so
@@ -159,14 +166,34 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// the applications they signed in the same transaction.
 	a.Members = members.New(members.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Now: now, Logger: logger,
 		Erasers: []members.Eraser{membership.MemberApplicationEraser(a.DB, a.Keys),
-			portal.SessionEraser(a.DB)}}) // an erased member's portal sessions end with the erasure
+			portal.SessionEraser(a.DB), // an erased member's portal sessions end with the erasure
+			// and their named survey answers with it (a.Surveys exists by then).
+			func(ctx context.Context, tx *sql.Tx, id string) (string, error) {
+				return a.Surveys.EraseMember(ctx, tx, id)
+			}}})
+	// Surveys (internal/surveys): member-only surveys ask the portal who
+	// is signed in (a.Portal exists by the first request).
+	a.Surveys = surveys.New(surveys.Deps{DB: a.DB, Keys: a.Keys, Site: a.Site.Site, Layout: a.Site.Layout,
+		Session: portalSession{a}, Now: now, Logger: logger})
+	a.closer = append(a.closer, func() error { a.Surveys.Close(); return nil })
+	a.Surveys.Register(a.mux)
+	// Petitions (internal/petitions): signatures group-committed by the
+	// service's batcher; a member signed in to the portal signs with one
+	// click (a.Portal exists by the first request).
+	a.Petitions = petitions.New(petitions.Deps{DB: a.DB, Keys: a.Keys, Outbox: a.Outbox, Site: a.Site.Site, Layout: a.Site.Layout,
+		Members: petitionMembers(a), BaseURL: cfg.BaseURL(), EraseAfterDays: cfg.Petitions.EraseAfterDays,
+		RateLimit: cfg.Petitions.SignaturesPerHour, MinFillTime: cfg.Join.MinFillTime.Duration, Now: now, Logger: logger})
+	a.closer = append(a.closer, func() error { a.Petitions.Close(); return nil })
+	a.Petitions.Register(a.mux)
 	a.Admin = admin.New(admin.Deps{DB: a.DB, Keys: a.Keys, Auth: a.Auth, Queue: a.Queue, Outbox: a.Outbox,
 		Members: a.Members,
 		// Each feature's console pages, navigation and permissions, from
 		// its own folder (internal/console): the events pages, the votes
-		// pages (a.Votes is made below, after the portal it needs).
+		// pages (a.Votes is made below, after the portal it needs), the
+		// surveys and the petitions pages.
 		Sections: []console.Section{a.Events.ConsoleSection(), votepages.ConsoleSection(votepages.ConsoleDeps{
-			Votes: votepages.LazyVotes(func() *votes.Service { return a.Votes }), Workplaces: a.Members, Site: a.Site.Site, Now: now})},
+			Votes: votepages.LazyVotes(func() *votes.Service { return a.Votes }), Workplaces: a.Members, Site: a.Site.Site, Now: now}),
+			a.Surveys.ConsoleSection(), a.Petitions.ConsoleSection()},
 		FeeInfo: func(lang string) string { return cfg.Members.FeeInfo[lang] },
 		// The welcome email's {portal_url}: the member portal's sign-in.
 		PortalURL: func(lang string) string { return cfg.BaseURL() + portal.Base(lang) },
@@ -208,7 +235,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	// /cs/prihlaska/) shows the join form, and every event with built-in
 	// registration has <event URL>register/ and calendar.ics. Those are
 	// routed here rather than by mux patterns.
-	a.mux.Handle("/", a.VotePages.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site)))) // VotePages.Wrap: /votes/<id>/board.json
+	// VotePages.Wrap: /votes/<id>/board.json; Petitions.Wrap: a petition's
+	// page, embed and count.json; Surveys.Wrap: <survey page>answer/ and results/.
+	a.mux.Handle("/", a.VotePages.Wrap(a.Petitions.Wrap(a.Surveys.Wrap(a.Events.Wrap(a.routeContentTypes(a.Site))))))
 
 	// Settings were validated above, so this fails only on a bug.
 	proxies, err := web.ParseProxies(cfg.TrustedProxies)
@@ -243,6 +272,15 @@ func (l votesLink) Waiting(ctx context.Context, memberID string) (int, error) {
 type portalGate struct{ a *App }
 
 func (g portalGate) SignedIn(r *http.Request) (bool, error) { return g.a.Portal.SignedIn(r) }
+
+// portalSession is the portal's sign-in for the surveys, which are made
+// before the portal.
+type portalSession struct{ a *App }
+
+func (p portalSession) MemberID(r *http.Request) (string, error) { return p.a.Portal.MemberID(r) }
+func (p portalSession) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
+	p.a.Portal.SignInPage(w, r, lang, next)
+}
 func (g portalGate) SignInPage(w http.ResponseWriter, r *http.Request, lang, next string) {
 	g.a.Portal.SignInPage(w, r, lang, next)
 }
@@ -409,6 +447,7 @@ func (a *App) Start(ctx context.Context) {
 	go a.Members.WarmSearch(ctx)
 	go a.housekeeping(ctx)
 	go a.tickVotes(ctx)
+	go a.Petitions.RunErasure(ctx, time.Hour) // signers' data, eraseAfterDays after a petition closes
 	// Key rotation (internal/rekey): pick up a changed key file and tell
 	// `unionhall keys rotate` which keys this process holds.
 	go rekey.Watch(ctx, a.DB, a.Keys, a.keyFile(), rekey.WatchOptions{Logger: a.log})
@@ -423,6 +462,10 @@ func (a *App) tickVotes(ctx context.Context) {
 	for {
 		if err := a.Votes.Tick(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("votes: tick", "err", err)
+		}
+		// Surveys past their closing time are closed and rewritten.
+		if err := a.Surveys.Tick(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("surveys: tick", "err", err)
 		}
 		select {
 		case <-ctx.Done():

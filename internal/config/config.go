@@ -65,6 +65,21 @@ type Config struct {
 	Members Members `toml:"members"`
 	Jobs    Jobs    `toml:"jobs"`
 	Votes   Votes   `toml:"votes"`
+	// Petitions holds the petitions' settings (internal/petitions).
+	Petitions Petitions `toml:"petitions"`
+}
+
+// Petitions holds the petitions' settings.
+type Petitions struct {
+	// EraseAfterDays is how long after a petition closes its signers'
+	// personal data is kept (a petition's own eraseAfterDays wins); counts
+	// stay.
+	EraseAfterDays int `toml:"erase_after_days"`
+	// SignaturesPerHour is how many signatures one client address may send
+	// per hour (across all petitions); addresses are kept only in memory.
+	// Higher than events' because a workplace or a campus shares one
+	// address when a petition goes round it.
+	SignaturesPerHour int `toml:"signatures_per_hour"`
 }
 
 // Votes holds the member votes' settings (internal/votes).
@@ -218,6 +233,8 @@ func Default() Config {
 		Members: Members{EraseAfterDays: 30},
 		// votes.DefaultMinEligible.
 		Votes: Votes{MinEligible: 10},
+		// petitions.DefaultEraseAfterDays.
+		Petitions: Petitions{EraseAfterDays: 90, SignaturesPerHour: 30},
 	}
 }
 
@@ -377,6 +394,12 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Events.EraseAfterDays; n < 1 || n > MaxEraseAfterDays {
 		return fmt.Errorf("events.erase_after_days: %d is out of range, want 1 to %d (days after the event ends)", n, MaxEraseAfterDays)
+	}
+	if n := c.Petitions.EraseAfterDays; n < 1 || n > 3650 {
+		return fmt.Errorf("petitions.erase_after_days: %d is out of range, want 1 to 3650 (days after the petition closes)", n)
+	}
+	if n := c.Petitions.SignaturesPerHour; n < 1 || n > MaxRegistrationsPerHour {
+		return fmt.Errorf("petitions.signatures_per_hour: %d is out of range, want 1 to %d", n, MaxRegistrationsPerHour)
 	}
 	if n := c.Votes.MinEligible; n < 1 || n > MaxMinEligible {
 		return fmt.Errorf("votes.min_eligible: %d is out of range, want 1 to %d (members on a vote's roll)", n, MaxMinEligible)

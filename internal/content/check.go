@@ -54,6 +54,14 @@ func (s *Site) defaultRoute(p string) bool {
 	if lang, rest, ok := strings.Cut(trimmed, "/"); ok && s.langs[lang] != nil && (rest == "join" || strings.HasPrefix(rest, "join/")) {
 		return true
 	}
+	// A survey page's form and public results (internal/surveys).
+	for _, suffix := range []string{"answer/", "results/"} {
+		if base, ok := strings.CutSuffix(p, suffix); ok {
+			if pg := s.PageByURL(base); pg != nil && pg.Survey != nil {
+				return true
+			}
+		}
+	}
 	return false
 }
 

@@ -569,6 +569,7 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 	if p.CTAType != "" && !ctaTypes[p.CTAType] {
 		bad("ctatype", "ctaType %q is not one of register, fill, sign", p.CTAType)
 	}
+	parsePetition(p, m, cfg, bad)
 	// A flag is true or false (YAML bool, or the words in quotes); a value
 	// that is neither is reported and counts as true, the safe reading for
 	// both: a typo must neither publish a draft nor members' minutes.
@@ -674,6 +675,7 @@ func (ps *pageSrc) fields(l *loader, m map[string]any) {
 		p.Build.Render, p.Build.List, p.Build.BundlePart = "never", "never", true
 	}
 	ps.cascade, _ = cascadedBuild(m)
+	p.Survey = parseSurvey(m, p, cfg.location, cfg.timesInUTC, bad)
 }
 
 // valueLine is the line where a value's text starts: the key's own line, or

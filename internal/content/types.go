@@ -144,6 +144,12 @@ type Page struct {
 	CTAType      string // register | fill | sign
 	PetitionID   string
 	SurveyID     string
+	// Survey is the page's survey (front matter `survey:`, or `type:
+	// survey`), nil when it declares none (survey.go).
+	Survey *Survey
+	// Petition is the page's petition declaration (a `petition:` block, or
+	// `type: petition`); nil when the page declares none (petition.go).
+	Petition *PetitionDecl
 
 	// MembersOnly is front matter `members: true` (alias `protected:
 	// true`), or a page of a section whose own page has it: the page, its

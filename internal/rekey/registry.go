@@ -75,6 +75,10 @@ var Sealed = []SealedColumn{
 	{Table: "jobs", Column: "payload", Mixed: true},
 	// A live ballot's choices (internal/votes); the id is "voteID/hex(slot)".
 	{Table: "vote_ballots", Column: "sealed"},
+	// A survey's answers (internal/surveys); the id is "surveyID/hex(16 random bytes)".
+	{Table: "survey_answers", Column: "sealed"},
+	// A petition signature's personal data (internal/petitions).
+	{Table: "petition_signatures", Column: "data"},
 }
 
 // Indexes lists every blind-index column.
@@ -103,6 +107,13 @@ var Indexes = []IndexColumn{
 			e, ok := jsonEmail("e")(plain, nil)
 			return extra[0] + "\x00" + e, ok
 		}},
+	// Scoped to the petition (internal/petitions emailKey), for the same
+	// reason.
+	{Table: "petition_signatures", Column: "email_bidx", Purpose: "petitions.email", Source: "data", Extra: []string{"petition_id"},
+		Value: func(plain []byte, extra []string) (string, bool) {
+			e, ok := jsonEmail("e")(plain, nil)
+			return extra[0] + "\x00" + e, ok
+		}},
 }
 
 // NotSealed lists the BLOB / bytea columns that hold no seal output.
@@ -113,6 +124,7 @@ var NotSealed = []PlainColumn{
 	{"event_registrations", "token_hash", "SHA-256 of a random token: no key involved"},
 	{"member_login_tokens", "hash", "SHA-256 of a random token (seal.NewToken): no key involved"},
 	{"member_sessions", "hash", "SHA-256 of a random session id (seal.NewToken): no key involved"},
+	{"petition_signatures", "token_hash", "SHA-256 of a random token (seal.NewToken): no key involved"},
 	{"vote_ballots", "change_hash", "SHA-256 of a random change code and the vote id: no key involved"},
 }
 
