@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/content"
 	"unionhall/internal/membership/signature"
@@ -122,7 +123,7 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, cs *content.S
 		SignatureDataURL: template.URL(st.KeptSignature),
 	}
 	if v.TS == "" {
-		v.TS = s.stamp.stamp(now)
+		v.TS = s.stamp.Stamp(now)
 	}
 	if f.countryCode == "420" || f.countryCode == "421" {
 		v.PostalInputMode = "numeric"
@@ -403,7 +404,7 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content
 			}
 		}
 	}
-	verdict := s.stamp.check(p.TS, now, s.d.Settings.MinFillTime.Duration)
+	verdict := s.stamp.Check(p.TS, now, s.d.Settings.MinFillTime.Duration)
 
 	if p.TooLarge {
 		// Nearly always a photo of the signature over the limit: the form
@@ -413,7 +414,7 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content
 			st.Errors[FSignature] = []FieldError{{Code: signature.CodeTooLarge}}
 			st.In.SignMethod = SignUpload
 		}
-		if verdict == stampOK {
+		if verdict == formguard.OK {
 			st.Stamp = p.TS
 		}
 		st.Notice = T(lang, "toolarge.notice")
@@ -430,12 +431,12 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content
 		return
 	}
 	switch verdict {
-	case stampInvalid, stampTooFast:
+	case formguard.Invalid, formguard.TooFast:
 		s.log.Info("join form: refused", "reason", "timestamp")
 		st.Errors, st.Notice = nil, T(lang, "form.neutral")
 		s.showForm(w, r, cs, lang, intro, st, http.StatusBadRequest)
 		return
-	case stampStale:
+	case formguard.Stale:
 		st.Notice = T(lang, "form.stale")
 		s.showForm(w, r, cs, lang, intro, st, http.StatusBadRequest)
 		return
@@ -447,9 +448,9 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request, cs *content
 		s.showForm(w, r, cs, lang, intro, st, http.StatusUnprocessableEntity)
 		return
 	}
-	if ok, retry := s.limit.allow(clientKey(r), now); !ok {
+	if ok, retry := s.limit.Allow(clientKey(r), now); !ok {
 		s.log.Info("join form: refused", "reason", "rate limit")
-		w.Header().Set("Retry-After", retryAfter(retry))
+		w.Header().Set("Retry-After", formguard.RetryAfter(retry))
 		st.Notice = T(lang, "ratelimit.notice", "wait", waitText(retry))
 		s.showForm(w, r, cs, lang, intro, st, http.StatusTooManyRequests)
 		return
@@ -477,7 +478,7 @@ func waitText(d time.Duration) string {
 // rateLimited answers a rate-limited request that has no form to show
 // again (the "send a new link" form, one email address).
 func (s *Service) rateLimited(w http.ResponseWriter, r *http.Request, lang string, retry time.Duration) {
-	w.Header().Set("Retry-After", retryAfter(retry))
+	w.Header().Set("Retry-After", formguard.RetryAfter(retry))
 	s.showMessage(w, r, messageView{Lang: lang, Title: T(lang, "ratelimit.title"),
 		Paragraphs: []string{T(lang, "ratelimit.body", "wait", waitText(retry))}}, http.StatusTooManyRequests)
 }

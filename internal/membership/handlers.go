@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unionhall/internal/formguard"
 	"unionhall/internal/seal"
 	"unionhall/internal/site"
 
@@ -110,10 +111,10 @@ func (s *Service) handleResend(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	now := s.d.Now()
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	if ok, retry := s.limit.allow(clientKey(r), now); !ok {
+	if ok, retry := s.limit.Allow(clientKey(r), now); !ok {
 		// The resend form again, with the address kept (escaped by the
 		// template; it never goes into a URL or a log).
-		w.Header().Set("Retry-After", retryAfter(retry))
+		w.Header().Set("Retry-After", formguard.RetryAfter(retry))
 		kept := email
 		if len(kept) > maxEmail {
 			kept = ""
@@ -208,8 +209,8 @@ func (s *Service) handleAPI(w http.ResponseWriter, r *http.Request) {
 			"code": http.StatusUnprocessableEntity, "message": T(lang, "api.invalid"), "errors": errs})
 		return
 	}
-	if ok, retry := s.limit.allow(clientKey(r), now); !ok {
-		w.Header().Set("Retry-After", retryAfter(retry))
+	if ok, retry := s.limit.Allow(clientKey(r), now); !ok {
+		w.Header().Set("Retry-After", formguard.RetryAfter(retry))
 		apiError(w, http.StatusTooManyRequests, "Too Many Requests")
 		return
 	}

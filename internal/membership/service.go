@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/config"
 	"unionhall/internal/content"
@@ -52,8 +53,8 @@ type Deps struct {
 type Service struct {
 	d       Deps
 	tmpl    *template.Template
-	stamp   stamper
-	limit   *limiter
+	stamp   formguard.Stamper
+	limit   *formguard.Limiter
 	facts   factsCache
 	static  fs.FS
 	log     *slog.Logger
@@ -89,12 +90,12 @@ func New(d Deps) *Service {
 	s := &Service{
 		d:       d,
 		log:     d.Logger.With("component", "membership"),
-		limit:   newLimiter(d.Settings.RateLimit, d.Settings.RateWindow.Duration),
+		limit:   formguard.NewLimiter(d.Settings.RateLimit, d.Settings.RateWindow.Duration),
 		maxBody: MaxRequestBytes,
 	}
 	// A subkey derived like a blind index: stable across restarts and
 	// processes, unrelated to any other key use.
-	s.stamp = stamper{keys: func() [2][]byte { return d.Keys.LookupIndexes("membership.form-stamp", "v1") }}
+	s.stamp = formguard.Stamper{Purpose: "join", Keys: func() [2][]byte { return d.Keys.LookupIndexes("membership.form-stamp", "v1") }}
 	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
 		"t":   func(lang, key string, args ...any) string { return T(lang, key, args...) },
 		"fld": fieldFor,

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/seal"
 )
@@ -16,24 +17,24 @@ func fixIHDRCRC(b []byte) {
 }
 
 func TestStamp(t *testing.T) {
-	s := stamper{key: []byte("k")}
+	s := formguard.Stamper{Purpose: "join", Key: []byte("k")}
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	v := s.stamp(t0)
+	v := s.Stamp(t0)
 	for _, c := range []struct {
 		val  string
 		at   time.Time
-		want stampVerdict
+		want formguard.Verdict
 	}{
-		{v, t0.Add(5 * time.Second), stampOK},
-		{v, t0.Add(time.Second), stampTooFast},
-		{v, t0.Add(25 * time.Hour), stampStale},
-		{v, t0.Add(-time.Hour), stampInvalid},
-		{"", t0, stampInvalid},
-		{"1767261600.forged", t0.Add(time.Hour), stampInvalid},
-		{stamper{key: []byte("other")}.stamp(t0), t0.Add(time.Hour), stampInvalid},
-		{"x.<script>", t0, stampInvalid},
+		{v, t0.Add(5 * time.Second), formguard.OK},
+		{v, t0.Add(time.Second), formguard.TooFast},
+		{v, t0.Add(25 * time.Hour), formguard.Stale},
+		{v, t0.Add(-time.Hour), formguard.Invalid},
+		{"", t0, formguard.Invalid},
+		{"1767261600.forged", t0.Add(time.Hour), formguard.Invalid},
+		{formguard.Stamper{Purpose: "join", Key: []byte("other")}.Stamp(t0), t0.Add(time.Hour), formguard.Invalid},
+		{"x.<script>", t0, formguard.Invalid},
 	} {
-		if got := s.check(c.val, c.at, 3*time.Second); got != c.want {
+		if got := s.Check(c.val, c.at, 3*time.Second); got != c.want {
 			t.Errorf("check(%q) = %v, want %v", c.val, got, c.want)
 		}
 	}
@@ -52,49 +53,49 @@ func TestStampAcrossKeyRotation(t *testing.T) {
 		return kr
 	}
 	live := ring(k1)
-	s := stamper{keys: func() [2][]byte { return live.LookupIndexes("membership.form-stamp", "v1") }}
+	s := formguard.Stamper{Purpose: "join", Keys: func() [2][]byte { return live.LookupIndexes("membership.form-stamp", "v1") }}
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	before := s.stamp(t0)
+	before := s.Stamp(t0)
 	live.Replace(ring(k1, k2))
-	during := s.stamp(t0)
+	during := s.Stamp(t0)
 	if during == before {
 		t.Fatal("new stamps do not use the new key")
 	}
 	for _, v := range []string{before, during} {
-		if got := s.check(v, t0.Add(time.Minute), 3*time.Second); got != stampOK {
+		if got := s.Check(v, t0.Add(time.Minute), 3*time.Second); got != formguard.OK {
 			t.Errorf("during the rotation: %v", got)
 		}
 	}
 	live.Replace(ring(k2))
-	if got := s.check(during, t0.Add(time.Minute), 3*time.Second); got != stampOK {
+	if got := s.Check(during, t0.Add(time.Minute), 3*time.Second); got != formguard.OK {
 		t.Errorf("a stamp under the new key after retiring: %v", got)
 	}
-	if got := s.check(before, t0.Add(time.Minute), 3*time.Second); got != stampInvalid {
+	if got := s.Check(before, t0.Add(time.Minute), 3*time.Second); got != formguard.Invalid {
 		t.Errorf("a stamp under the retired key: %v", got)
 	}
 }
 
 func TestLimiter(t *testing.T) {
-	l := newLimiter(3, time.Hour)
+	l := formguard.NewLimiter(3, time.Hour)
 	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		if ok, _ := l.allow("a", t0); !ok {
+		if ok, _ := l.Allow("a", t0); !ok {
 			t.Fatalf("request %d refused", i)
 		}
 	}
-	ok, retry := l.allow("a", t0)
+	ok, retry := l.Allow("a", t0)
 	if ok || retry <= 0 || retry > 20*time.Minute+time.Second {
 		t.Fatalf("4th: ok=%v retry=%v", ok, retry)
 	}
-	if ok, _ := l.allow("b", t0); !ok {
+	if ok, _ := l.Allow("b", t0); !ok {
 		t.Fatal("other client refused")
 	}
-	if ok, _ := l.allow("a", t0.Add(21*time.Minute)); !ok {
+	if ok, _ := l.Allow("a", t0.Add(21*time.Minute)); !ok {
 		t.Fatal("not refilled")
 	}
 	// Cleanup: after a window everything is full again and is dropped.
-	l.allow("c", t0.Add(3*time.Hour))
-	if n := l.size(); n != 1 {
+	l.Allow("c", t0.Add(3*time.Hour))
+	if n := l.Size(); n != 1 {
 		t.Fatalf("buckets after sweep = %d, want 1", n)
 	}
 }

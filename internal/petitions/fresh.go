@@ -55,7 +55,7 @@ func (s *Service) serveFresh(w http.ResponseWriter, r *http.Request, p *content.
 		}
 	}
 	key := freshKey{site: s.d.Site(), url: p.URL, host: r.Host}
-	want := s.stamp.stamp(s.now())
+	want := s.stamp.Stamp(s.now())
 	s.fresh.mu.Lock()
 	pg := s.fresh.m[key]
 	s.fresh.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/content"
 	"unionhall/internal/site"
@@ -285,7 +286,7 @@ func (s *Service) renderPage(w http.ResponseWriter, r *http.Request, p *content.
 	v.Fields = fields
 	v.Stamp = f.Stamp
 	if v.Stamp == "" {
-		v.Stamp = s.stamp.stamp(now)
+		v.Stamp = s.stamp.Stamp(now)
 	}
 	if stampOut != nil {
 		*stampOut = v.Stamp
@@ -363,14 +364,14 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request, p *content.Page
 		s.servePage(w, r, p, &f, nil, T(lang, "form.error_too_large", "kb", maxFormBytes>>10), http.StatusRequestEntityTooLarge)
 		return
 	}
-	verdict := s.stamp.check(f.Stamp, now, s.d.MinFillTime)
-	if vals.Get("website") != "" || verdict == stampInvalid || verdict == stampTooFast {
+	verdict := s.stamp.Check(f.Stamp, now, s.d.MinFillTime)
+	if vals.Get("website") != "" || verdict == formguard.Invalid || verdict == formguard.TooFast {
 		s.log.Info("petition form: refused", "reason", "spam guard")
 		f.Stamp = ""
 		s.servePage(w, r, p, &f, nil, T(lang, "form.neutral"), http.StatusBadRequest)
 		return
 	}
-	if verdict == stampStale {
+	if verdict == formguard.Stale {
 		f.Stamp = ""
 		s.servePage(w, r, p, &f, nil, T(lang, "form.stale"), http.StatusBadRequest)
 		return
@@ -380,7 +381,7 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request, p *content.Page
 		s.servePage(w, r, p, &f, errs, "", http.StatusUnprocessableEntity)
 		return
 	}
-	if ok, _ := s.limit.allow(web.ClientKey(r), now); !ok {
+	if ok, _ := s.limit.Allow(web.ClientKey(r), now); !ok {
 		s.log.Info("petition form: refused", "reason", "rate limit")
 		w.Header().Set("Retry-After", "3600")
 		s.servePage(w, r, p, &f, nil, T(lang, "form.error_rate"), http.StatusTooManyRequests)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/auth"
 	"unionhall/internal/db"
@@ -287,7 +288,7 @@ func TestSpamGuards(t *testing.T) {
 			t.Fatal("a refused post was stored")
 		}
 		// The flood: a limit of 3 per hour from one address.
-		e.svc.limit = newLimiter(3, time.Hour)
+		e.svc.limit = formguard.NewLimiter(3, time.Hour)
 		for i := range 5 {
 			r := e.post(pageEN, e.form(pageEN, signer("Flood", fmt.Sprintf("f%d@example.org", i))))
 			want := 200
@@ -366,7 +367,7 @@ func TestClosing(t *testing.T) {
 // still open (the test then closes it).
 func (e *pubEnv) form2(page string) url.Values {
 	e.t.Helper()
-	v := url.Values{"ts": {e.svc.stamp.stamp(e.clock.Now().Add(-time.Minute))}}
+	v := url.Values{"ts": {e.svc.stamp.Stamp(e.clock.Now().Add(-time.Minute))}}
 	for k, x := range signer("Someone", "someone@example.org") {
 		v.Set(k, x)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/content"
 	"unionhall/internal/db"
@@ -76,8 +77,8 @@ type Service struct {
 	tmpl      *template.Template
 	batch     *db.Batcher
 	ownBatch  bool
-	limit     *limiter
-	stamp     stamper
+	limit     *formguard.Limiter
+	stamp     formguard.Stamper
 	counts    *counter
 	names     *nameCache
 	known     sync.Map // petition ids whose state row exists
@@ -110,11 +111,11 @@ func New(d Deps) *Service {
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	s := &Service{d: d, log: d.Logger.With("component", "petitions"), batch: d.Batcher,
-		limit: newLimiter(d.RateLimit, time.Hour)}
+		limit: formguard.NewLimiter(d.RateLimit, time.Hour)}
 	if s.batch == nil {
 		s.batch, s.ownBatch = db.NewBatcher(d.DB, db.BatchOptions{}), true
 	}
-	s.stamp = stamper{keys: func() [2][]byte { return d.Keys.LookupIndexes("petitions.form-stamp", "v1") }}
+	s.stamp = formguard.Stamper{Purpose: "petition", Keys: func() [2][]byte { return d.Keys.LookupIndexes("petitions.form-stamp", "v1") }}
 	s.counts = newCounter(s)
 	s.names = newNameCache(s)
 	s.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
