@@ -19,8 +19,8 @@
 //     the latest names of signers who opted in (escaped by html/template),
 //     the form, and a share/embed box. After `closes` or an early close it
 //     shows the result and no form.
-//   - A POST goes through the join form's guards (spam.go, the same
-//     construction as internal/membership): a hidden honeypot, a signed
+//   - A POST goes through the join form's guards (internal/formguard,
+//     shared with internal/membership): a hidden honeypot, a signed
 //     timestamp checked for a minimum fill time and a maximum age, a
 //     per-address token bucket in memory only ([petitions]
 //     signatures_per_hour). Every refusal is the page again in its language
