@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/console"
 	"unionhall/internal/content"
@@ -284,10 +285,12 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request, sv *Survey, pg 
 		s.renderForm(w, r, sv, pg, form, problems, "", http.StatusUnprocessableEntity)
 		return
 	}
-	if !sv.Members() && !s.limit.allow(web.ClientKey(r), s.now()) {
-		w.Header().Set("Retry-After", "3600")
-		s.renderForm(w, r, sv, pg, form, nil, T(lang, "err.rate"), http.StatusTooManyRequests)
-		return
+	if !sv.Members() {
+		if ok, retry := s.limit.Allow(web.ClientKey(r), s.now()); !ok {
+			w.Header().Set("Retry-After", formguard.RetryAfter(retry))
+			s.renderForm(w, r, sv, pg, form, nil, T(lang, "err.rate"), http.StatusTooManyRequests)
+			return
+		}
 	}
 	who.MemberID, who.Lang = memberID, lang
 	switch err := s.Submit(r.Context(), sv, who, a); {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/db"
 	"unionhall/internal/dbtest"
@@ -158,7 +159,7 @@ func TestPublicAnswerAndGuards(t *testing.T) {
 		}
 
 		// The per-address limit.
-		e.s.limit = newLimiter(2, time.Hour)
+		e.s.limit = formguard.NewLimiter(2, time.Hour)
 		for i := range 3 {
 			v = good()
 			v.Set("ts", e.token("pubanon"))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unionhall/internal/formguard"
 
 	"unionhall/internal/content"
 	"unionhall/internal/db"
@@ -49,7 +50,7 @@ type Service struct {
 	d     Deps
 	log   *slog.Logger
 	batch *db.Batcher
-	limit *limiter
+	limit *formguard.Limiter
 	tmpl  *template.Template
 
 	mu      sync.Mutex
@@ -81,7 +82,7 @@ func New(d Deps) *Service {
 	if d.MinSeconds <= 0 {
 		d.MinSeconds = 3
 	}
-	s := &Service{d: d, log: d.Logger.With("component", "surveys"), limit: newLimiter(d.RateLimit, time.Hour)}
+	s := &Service{d: d, log: d.Logger.With("component", "surveys"), limit: formguard.NewLimiter(d.RateLimit, time.Hour)}
 	s.batch = db.NewBatcher(d.DB, db.BatchOptions{})
 	s.tmpl = template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/*.html"))
 	return s
