@@ -212,7 +212,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts Optio
 	a.Portal = portal.New(portal.Deps{DB: a.DB, Keys: a.Keys, Registry: portal.NewRegistry(a.Members, a.DB, a.Keys), Outbox: a.Outbox, Events: a.Events,
 		Site: a.Site.Site, Layout: a.Site.Layout, BaseURL: cfg.BaseURL(), CommitteeEmail: cfg.Join.CommitteeEmail,
 		EraseAfter: time.Duration(cfg.Members.EraseAfterDays) * 24 * time.Hour, Now: now, Logger: logger, ClientAddr: web.ClientKey,
-		Votes: votesLink{a}})
+		Votes: votesLink{a}, SurveysURL: surveys.MemberBase})
 	a.Portal.Register(a.mux)
 	a.closer = append(a.closer, func() error { a.Portal.Wait(); return nil })
 

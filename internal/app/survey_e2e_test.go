@@ -81,8 +81,11 @@ func surveyJourney(t *testing.T, b *browsertest.Browser, a *App, base string, sm
 	browsertest.Navigate(t, tab, portalLinkRE.FindString(signin.Text))
 	browsertest.ClickNavigate(t, tab, "main form button[type=submit]")
 
-	// From the portal: their surveys.
-	browsertest.Navigate(t, tab, base+"/en/member/surveys/")
+	// From the portal's home page: their surveys.
+	browsertest.Navigate(t, tab, base+"/en/member/")
+	if resp := browsertest.ClickNavigate(t, tab, "#surveys-link"); resp.Status != 200 || !strings.HasSuffix(resp.URL, "/en/member/surveys/") {
+		t.Fatalf("the portal's surveys link: %d %s", resp.Status, resp.URL)
+	}
 	assertAxe(t, tab, "member's surveys")
 	if got := browsertest.Text(t, tab, "main"); !strings.Contains(got, "How are your working conditions?") || !strings.Contains(got, "open") {
 		t.Fatalf("member's surveys: %.500s", got)

@@ -21,6 +21,7 @@ type homeData struct {
 	Occupations  []occRow
 	Events       []eventRow
 	MeetingsURL  string
+	SurveysURL   string
 	VotesURL     string
 	// VotesWaiting counts open votes the member has not voted in yet.
 	VotesWaiting int
@@ -110,6 +111,9 @@ func (s *Service) handleHome(w http.ResponseWriter, r *http.Request, lang string
 	}
 	if m.AppliedAt != nil {
 		d.Applied = s.date(*m.AppliedAt)
+	}
+	if s.d.SurveysURL != nil {
+		d.SurveysURL = s.d.SurveysURL(lang)
 	}
 	if s.d.Votes != nil {
 		d.VotesURL = s.d.Votes.MemberVotesURL(lang)

@@ -57,6 +57,9 @@ type Deps struct {
 	Outbox   Outbox
 	Events   EventRegistrations
 	Votes    Votes
+	// SurveysURL, when set, is where the member's surveys are in a
+	// language (internal/surveys' member list); the home page links it.
+	SurveysURL func(lang string) string
 	// Site returns the current site (member-only pages, the language
 	// list, the committee address); Layout renders inside its chrome.
 	Site   func() *content.Site
