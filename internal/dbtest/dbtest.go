@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -182,4 +183,37 @@ func Raw(t testing.TB, d *db.DB) []byte {
 		return RawSQLite(t, d)
 	}
 	return DumpPostgres(t, d.Options().URL)
+}
+
+// Strings runs q on d and returns its one text column, failing t on any
+// error (the secrecy tests read tables and catalogs this way).
+func Strings(t testing.TB, d *db.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := d.Query(context.Background(), q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
+// Columns are the column names of table, sorted, on either engine.
+func Columns(t testing.TB, d *db.DB, table string) []string {
+	t.Helper()
+	q := `SELECT name FROM pragma_table_info(?)`
+	if d.Dialect() == db.Postgres {
+		q = `SELECT column_name FROM information_schema.columns WHERE table_name = ?`
+	}
+	return slices.Sorted(slices.Values(Strings(t, d, q, table)))
 }

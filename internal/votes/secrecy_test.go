@@ -223,31 +223,9 @@ func (e *env) sealedOf(tracker string) []byte {
 	return b
 }
 
-func (e *env) columns(table string) []string {
-	q := `SELECT name FROM pragma_table_info(?)`
-	if e.d.Dialect() == db.Postgres {
-		q = `SELECT column_name FROM information_schema.columns WHERE table_name = ?`
-	}
-	return slices.Sorted(slices.Values(e.strings(q, table)))
-}
+func (e *env) columns(table string) []string { return dbtest.Columns(e.t, e.d, table) }
 
-func (e *env) strings(q string, args ...any) []string {
-	e.t.Helper()
-	rows, err := e.d.Query(context.Background(), q, args...)
-	if err != nil {
-		e.t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
+func (e *env) strings(q string, args ...any) []string { return dbtest.Strings(e.t, e.d, q, args...) }
 
 func (e *env) blobs(q string, args ...any) [][]byte {
 	e.t.Helper()
